@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
-const roots = ['server', 'extension', 'webview', 'test'];
+const roots = ['protocol', 'server', 'extension', 'webview', 'test'];
 const skip = new Set(['node_modules', 'dist', 'out', '.git']);
 
 function walk(dir, out) {
