@@ -5,9 +5,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getPreset, type ModelConfig } from './config.js';
-import { initWeights, weightSpecs } from './weights.js';
-import { fromFloat32, type GraphWeights } from './graph-weights.js';
 import { memoryLayerGraph, denseLayerGraph } from './layer-graphs.js';
 import { memoryLayerRef, modelForwardRef, linearRef } from './reference.js';
 import { createSession } from '../engine/ort.js';
@@ -15,18 +12,7 @@ import { ModelRunner, TokenRangeError } from '../engine/model-runner.js';
 import { float32ToFloat16, float16ToFloat32 } from '../util/float16.js';
 import { Rng } from '../util/rng.js';
 import { assertClose, randomArray } from '../../../test/support/compare.js';
-
-export function tinyConfig(arch: 'memoryformer' | 'dense'): ModelConfig {
-  // hd = 16 with rotaryFraction 0.5 gives 8 rotary dims (4 frequencies) per head.
-  return { ...getPreset('code-mini'), arch, vocabSize: 61, dModel: 32, nHeads: 2, nLayers: 2, tau: 4, expandBits: 2, rotaryFraction: 0.5, tableDtype: 'float32', hashTemperature: 0.8 };
-}
-
-export function graphWeights(cfg: ModelConfig, seed: number): { w: Map<string, Float32Array>; gw: GraphWeights } {
-  const w = initWeights(cfg, { seed, randomizeAll: true });
-  // Larger tables than the default init make table errors visible against the biases.
-  for (const s of weightSpecs(cfg)) if (s.role === 'table') w.get(s.name)!.forEach((_, i, a) => (a[i]! *= 10));
-  return { w, gw: fromFloat32(w, new Map(weightSpecs(cfg).map((s) => [s.name, s.shape]))) };
-}
+import { graphWeights, tinyConfig } from '../../../test/support/tiny-model.js';
 
 function randomIds(rng: Rng, n: number, vocab: number): number[] {
   return Array.from({ length: n }, () => rng.int(vocab));

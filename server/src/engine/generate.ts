@@ -1,0 +1,62 @@
+/**
+ * Autoregressive generation over a ModelRunner: prefill the prompt (reusing whatever prefix is
+ * already in the KV cache), then decode one token per model run until a stop condition.
+ */
+import { Rng } from '../util/rng.js';
+import type { ModelRunner } from './model-runner.js';
+import { sampleToken, type SamplingOptions } from './sampling.js';
+
+export interface GenerateOptions extends SamplingOptions {
+  maxTokens: number;
+  /** Token ids that end generation (not included in the output), e.g. end-of-text. */
+  stopTokens?: readonly number[];
+  seed?: number;
+  signal?: AbortSignal;
+  /** Called after each token with all generated ids so far; return false to stop. */
+  onToken?: (ids: readonly number[]) => boolean | void;
+}
+
+export type StopReason = 'max-tokens' | 'stop-token' | 'callback' | 'aborted' | 'context-full';
+
+export interface GenerateResult {
+  tokens: number[];
+  stopReason: StopReason;
+  promptTokens: number;
+  reusedTokens: number;
+  prefillMs: number;
+  decodeMs: number;
+}
+
+export async function generate(runner: ModelRunner, prompt: readonly number[], opts: GenerateOptions): Promise<GenerateResult> {
+  const rng = new Rng(opts.seed ?? 0);
+  const stop = new Set(opts.stopTokens ?? []);
+  const t0 = performance.now();
+  const { logits: first, reused } = await runner.prefill(prompt);
+  const t1 = performance.now();
+  const tokens: number[] = [];
+  let logits = first;
+  let stopReason: StopReason = 'max-tokens';
+  while (tokens.length < opts.maxTokens) {
+    if (opts.signal?.aborted) {
+      stopReason = 'aborted';
+      break;
+    }
+    const next = sampleToken(logits, opts, rng);
+    if (stop.has(next)) {
+      stopReason = 'stop-token';
+      break;
+    }
+    tokens.push(next);
+    if (opts.onToken?.(tokens) === false) {
+      stopReason = 'callback';
+      break;
+    }
+    if (tokens.length >= opts.maxTokens) break;
+    if (runner.cache.length + 1 > runner.cache.capacity) {
+      stopReason = 'context-full';
+      break;
+    }
+    logits = await runner.extend([next]);
+  }
+  return { tokens, stopReason, promptTokens: prompt.length, reusedTokens: reused, prefillMs: t1 - t0, decodeMs: performance.now() - t1 };
+}
