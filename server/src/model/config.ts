@@ -68,8 +68,8 @@ export const PRESETS: Readonly<Record<string, ModelConfig>> = Object.freeze({
   // tau = 6 keeps tables ~3x smaller than tau = 8 (table rows K * 2^tau = d/tau * 2^tau).
   'code-mini': preset({ arch: 'memoryformer', vocabSize: 4096, dModel: 192, nLayers: 2, nHeads: 4, tau: 6, maxSeqLen: 512, tableDtype: 'float16' }),
   'code-mini-dense': preset({ arch: 'dense', vocabSize: 4096, dModel: 192, nLayers: 2, nHeads: 4, maxSeqLen: 512 }),
-  'code-small': preset({ arch: 'memoryformer', vocabSize: 8192, dModel: 256, nLayers: 4, nHeads: 4, tau: 6, maxSeqLen: 1024, tableDtype: 'float16' }),
-  'code-small-dense': preset({ arch: 'dense', vocabSize: 8192, dModel: 256, nLayers: 4, nHeads: 4, maxSeqLen: 1024 }),
+  'code-small': preset({ arch: 'memoryformer', vocabSize: 8192, dModel: 240, nLayers: 3, nHeads: 4, tau: 6, maxSeqLen: 1024, tableDtype: 'float16' }),
+  'code-small-dense': preset({ arch: 'dense', vocabSize: 8192, dModel: 240, nLayers: 3, nHeads: 4, maxSeqLen: 1024 }),
 });
 
 /** The dense model each MemoryFormer preset is compared with (same d, layers, heads, vocab). */
@@ -90,7 +90,7 @@ export function getPreset(name: string): ModelConfig {
   if (!cfg) {
     throw new ConfigError(`unknown preset '${name}'. Known presets: ${presetNames().join(', ')}`);
   }
-  return { ...cfg };
+  return validateConfig({ ...cfg });
 }
 
 /** Derived sizes, computed in one place so every module agrees. */

@@ -13,7 +13,7 @@
 import { Graph, type Value } from '../onnx/graph.js';
 import { Ops } from '../onnx/ops.js';
 import { encodeModel } from '../onnx/encode.js';
-import { dims, type ModelConfig } from './config.js';
+import { dims, validateConfig, type ModelConfig } from './config.js';
 import { concatColumns, getWeight, type GraphWeights } from './graph-weights.js';
 import { attention, linear, memoryLayer, tableInit, type AttentionIo } from './onnx-layers.js';
 
@@ -45,6 +45,7 @@ export const outputNames = {
 };
 
 export function buildModelGraph(cfg: ModelConfig, weights: GraphWeights, opts: ModelGraphOptions = {}): ModelGraph {
+  validateConfig(cfg);
   const g = new Graph(`${cfg.arch}_lm`);
   const o = new Ops(g);
   const dm = dims(cfg);

@@ -1,0 +1,86 @@
+/**
+ * `memoryformer bench`: speed measured side by side in one process (never asserted by tests).
+ * Suites: layers (Memory Layer vs dense layer as ONNX graphs), decode (whole-model decode
+ * tokens/s of MemoryFormer presets vs their dense twins). Results print as a table and, with
+ * --json, as one JSON object including the machine description, for docs/BENCHMARKS.md.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Command } from '../main.js';
+import { benchLayers } from '../../bench/layer-bench.js';
+import { benchDecode } from '../../bench/decode-bench.js';
+import { machineDescription } from '../../bench/timing.js';
+import { ortVersion, PROVIDERS, type ProviderName } from '../../engine/ort.js';
+
+const SUITES = ['layers', 'decode'] as const;
+type Suite = (typeof SUITES)[number];
+
+const USAGE = `Usage: memoryformer bench [--suite ${SUITES.join(',')}] [options]
+
+Measures speed side by side in one run, on this machine (figures go to docs/BENCHMARKS.md).
+  layers   the Memory Layer (ONNX: Gather + batched MatMul) against the dense layer it replaces,
+           N = 1 and 512 tokens, d in {256, 512, 1024, 2048}, tau = 8
+  decode   whole-model decode tokens/s of MemoryFormer presets against their dense twins
+
+Options:
+  --suite LIST      comma-separated suites (default: all)
+  --dims LIST       layer widths for 'layers' (default 256,512,1024,2048)
+  --threads LIST    intra-op thread counts (default 1,2)
+  --presets LIST    presets for 'decode' (default code-mini,code-small)
+  --provider NAME   ${PROVIDERS.join(' | ')} (default cpu)
+  --reps N          repetitions per measurement (default 20; 10x that for one-token runs)
+  --json FILE       also write the results as JSON to FILE
+`;
+
+function usageError(message: string): Error {
+  return Object.assign(new Error(message), { code: 'ERR_USAGE' });
+}
+
+function intList(s: string, what: string): number[] {
+  const xs = s.split(',').map((x) => Number(x.trim()));
+  if (xs.some((x) => !Number.isInteger(x) || x <= 0)) throw usageError(`--${what} must be a comma-separated list of positive integers, got '${s}'`);
+  return xs;
+}
+
+export const benchCommand: Command = {
+  summary: 'measure the Memory Layer and whole-model decode against the dense baseline',
+  usage: USAGE,
+  async run(argv) {
+    const { values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        suite: { type: 'string', default: SUITES.join(',') },
+        dims: { type: 'string', default: '256,512,1024,2048' },
+        threads: { type: 'string', default: '1,2' },
+        presets: { type: 'string', default: 'code-mini,code-small' },
+        provider: { type: 'string', default: 'cpu' },
+        reps: { type: 'string', default: '20' },
+        json: { type: 'string' },
+      },
+    });
+    const suites = values.suite.split(',').map((s) => s.trim()) as Suite[];
+    for (const s of suites) if (!SUITES.includes(s)) throw usageError(`unknown suite '${s}'; known: ${SUITES.join(', ')}`);
+    const provider = values.provider as ProviderName;
+    if (!PROVIDERS.includes(provider)) throw usageError(`--provider must be one of ${PROVIDERS.join(', ')}`);
+    const threads = intList(values.threads, 'threads');
+    const reps = intList(values.reps, 'reps')[0]!;
+    const log = (line: string) => process.stdout.write(line + '\n');
+    const machine = machineDescription();
+    log(`machine: ${machine}; onnxruntime-node ${ortVersion()}; provider ${provider}`);
+    const result: Record<string, unknown> = { machine, onnxruntime: ortVersion(), provider, date: new Date().toISOString() };
+    if (suites.includes('layers')) {
+      log('\n# Memory Layer vs dense layer (ONNX graphs; ratio = memory / dense, < 1 is faster)');
+      result.layers = await benchLayers({ dims: intList(values.dims, 'dims'), tokens: [1, 512], threads, provider, reps, log });
+    }
+    if (suites.includes('decode')) {
+      log('\n# Whole-model decode (random weights; prompt 64 tokens, 64 generated)');
+      const rows = [];
+      for (const t of threads) {
+        rows.push(...(await benchDecode({ presets: values.presets.split(','), provider, threads: t, promptTokens: 64, decodeTokens: 64, reps: Math.max(3, Math.round(reps / 4)), log: (l) => log(`threads=${t} ${l}`) })));
+      }
+      result.decode = rows;
+    }
+    if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2) + '\n');
+  },
+};
