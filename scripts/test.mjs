@@ -16,7 +16,7 @@ function walk(dir, out) {
     if (skip.has(name)) continue;
     const p = join(dir, name);
     if (statSync(p).isDirectory()) walk(p, out);
-    else if (name.endsWith('.test.ts')) out.push(relative(root, p));
+    else if (name.endsWith('.test.ts') || name.endsWith('.test.mts')) out.push(relative(root, p));
   }
   return out;
 }

@@ -1,0 +1,278 @@
+/**
+ * A model on disk is a directory with two files (docs/MODEL_FORMAT.md):
+ *   config.json        the complete ModelConfig plus {"format": "memoryformer", "formatVersion": 1}
+ *   model.safetensors  every weight of weightSpecs(config), named and shaped as there; Memory
+ *                      Layer tables in config.tableDtype, everything else float32
+ *
+ * Saving replaces the whole directory atomically (writeDirAtomic) rather than each file in
+ * turn: the two files must match each other, and a reader should never see a new config.json
+ * with old weights or the reverse, nor lose the last good model to a crash. Other files kept in
+ * the directory (a tokenizer, notes) are carried over to the new version.
+ *
+ * Both files carry the same random save id, so that a reader that raced a save (read the old
+ * config.json, then the new weights) notices, and reads again.
+ */
+import { promises as fsp } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { ConfigError, PRESETS, resolveConfig, validateConfig, type ModelConfig } from './config.js';
+import { numel, weightSpecs, type WeightSpec, type Weights } from './weights.js';
+import { parseSafetensors, serializeSafetensors, type SafetensorsTensor } from './safetensors.js';
+import { float16ToFloat32, float32ToFloat16 } from '../util/float16.js';
+import { cleanStaleTemps, restoreInterruptedDirSwap, writeDirAtomic, writeFileDurable, type CleanupReport } from '../util/atomic-write.js';
+
+export const FORMAT_NAME = 'memoryformer';
+export const FORMAT_VERSION = 1;
+export const CONFIG_FILE = 'config.json';
+export const WEIGHTS_FILE = 'model.safetensors';
+
+export type StoredDtype = 'float32' | 'float16';
+
+/** A weight as stored: float16 values stay raw half bits (the ONNX graph takes them as they are). */
+export interface StoredTensor {
+  dtype: StoredDtype;
+  shape: number[];
+  data: Float32Array | Uint16Array;
+}
+
+export interface LoadedModel {
+  config: ModelConfig;
+  /** In weightSpecs(config) order. */
+  tensors: Map<string, StoredTensor>;
+}
+
+export class ModelFormatError extends Error {
+  override name = 'ModelFormatError';
+}
+
+const REEXPORT = 're-export the model (save it again with this extension)';
+
+/** The dtype a weight is stored in under a config: tables follow tableDtype, the rest is float32. */
+export function storedDtype(spec: WeightSpec, cfg: ModelConfig): StoredDtype {
+  return spec.role === 'table' && cfg.tableDtype === 'float16' ? 'float16' : 'float32';
+}
+
+const SAFETENSORS_DTYPE = { float32: 'F32', float16: 'F16' } as const;
+
+function describe(dtype: string, shape: readonly number[]): string {
+  return `${dtype} [${shape.join(', ')}]`;
+}
+
+function listProblems(problems: string[]): string {
+  const shown = problems.slice(0, 6).join('; ');
+  return problems.length > 6 ? `${shown}; and ${problems.length - 6} more` : shown;
+}
+
+/** Converts float32 weights (training's and the reference's form) to what is stored on disk. */
+export function toStoredTensors(cfg: ModelConfig, weights: Weights): Map<string, StoredTensor> {
+  const specs = weightSpecs(cfg);
+  const problems: string[] = [];
+  const out = new Map<string, StoredTensor>();
+  for (const spec of specs) {
+    const w = weights.get(spec.name);
+    const n = numel(spec.shape);
+    if (!w) problems.push(`weight '${spec.name}' is missing (expected ${n} values, [${spec.shape.join(', ')}])`);
+    else if (!(w instanceof Float32Array)) problems.push(`weight '${spec.name}' must be a Float32Array, got ${(w as object).constructor.name}`);
+    else if (w.length !== n) problems.push(`weight '${spec.name}' has ${w.length} values, expected ${n} ([${spec.shape.join(', ')}])`);
+    else {
+      const dtype = storedDtype(spec, cfg);
+      out.set(spec.name, { dtype, shape: [...spec.shape], data: dtype === 'float16' ? float32ToFloat16(w) : w });
+    }
+  }
+  const known = new Set(specs.map((s) => s.name));
+  for (const name of weights.keys()) if (!known.has(name)) problems.push(`weight '${name}' is not part of this config's model`);
+  if (problems.length) {
+    throw new ModelFormatError(`cannot save: the weights do not match the config: ${listProblems(problems)}. Pass the weights built for this config (initWeights / training with the same config)`);
+  }
+  return out;
+}
+
+/** Widens every tensor to float32 (training and the reference compute in float32). float32 data are shared, not copied. */
+export function toFloat32Weights(tensors: Map<string, StoredTensor>): Weights {
+  const out: Weights = new Map();
+  for (const [name, t] of tensors) {
+    out.set(name, t.dtype === 'float16' ? float16ToFloat32(t.data as Uint16Array) : (t.data as Float32Array));
+  }
+  return out;
+}
+
+/** The text of config.json for a config (all fields written out, so later changes to defaults cannot alter a saved model). */
+export function configJson(cfg: ModelConfig, saveId?: string): string {
+  const out: Record<string, unknown> = { format: FORMAT_NAME, formatVersion: FORMAT_VERSION };
+  if (saveId) out.saveId = saveId;
+  // Sizes first, then the rest, so the file reads like the config table in the docs.
+  for (const k of KEY_ORDER) if (k in cfg) out[k] = cfg[k];
+  for (const [k, v] of Object.entries(cfg)) if (!(k in out)) out[k] = v;
+  return JSON.stringify(out, null, 2) + '\n';
+}
+
+const KEY_ORDER: Array<keyof ModelConfig> = [
+  'arch', 'vocabSize', 'dModel', 'nLayers', 'nHeads', 'maxSeqLen', 'rotaryFraction', 'rotaryBase', 'normEps',
+  'tau', 'expandBits', 'hashTemperature', 'tableDtype', 'ffnMult',
+];
+
+const CONFIG_KEYS = new Set(Object.keys(Object.values(PRESETS)[0]!));
+
+/** Parses and validates config.json text; `file` names it in errors. Returns the config and the save id (if any). */
+export function parseConfigJson(text: string, file: string): { config: ModelConfig; saveId?: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ModelFormatError(`${file} is not valid JSON (${(e as Error).message}); fix it or ${REEXPORT}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ModelFormatError(`${file} must hold a JSON object (the model config); ${REEXPORT}`);
+  }
+  const { format, formatVersion, saveId, ...rest } = raw as Record<string, unknown>;
+  if (format !== FORMAT_NAME) {
+    throw new ModelFormatError(`${file} has format ${JSON.stringify(format)}, expected "${FORMAT_NAME}": this is not a model saved by this extension; ${REEXPORT}`);
+  }
+  if (formatVersion !== FORMAT_VERSION) {
+    const newer = typeof formatVersion === 'number' && formatVersion > FORMAT_VERSION;
+    throw new ModelFormatError(
+      newer
+        ? `${file} has formatVersion ${formatVersion}, but this extension reads version ${FORMAT_VERSION}: update the extension`
+        : `${file} has formatVersion ${JSON.stringify(formatVersion)}, expected ${FORMAT_VERSION}; ${REEXPORT}`,
+    );
+  }
+  const unknown = Object.keys(rest).filter((k) => !CONFIG_KEYS.has(k) && k !== 'preset');
+  if (unknown.length) {
+    throw new ModelFormatError(`${file} has unknown field(s) ${unknown.join(', ')} (known: ${[...CONFIG_KEYS].join(', ')}); fix the spelling or remove them`);
+  }
+  let config: ModelConfig;
+  try {
+    config = resolveConfig(rest as Partial<ModelConfig> & { preset?: string });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ModelFormatError(`${file}: ${e.message}; fix the file or ${REEXPORT}`);
+    throw e;
+  }
+  return typeof saveId === 'string' ? { config, saveId } : { config };
+}
+
+/**
+ * Checks stored tensors against weightSpecs(cfg) and returns them in spec order. `source`
+ * names the weights file in the message.
+ */
+export function checkTensors(
+  cfg: ModelConfig,
+  tensors: ReadonlyMap<string, SafetensorsTensor | StoredTensor>,
+  source: string,
+  todo = `The file was written by another config (or config.json was edited): restore the config.json it was saved with, or ${REEXPORT}`,
+): Map<string, StoredTensor> {
+  const specs = weightSpecs(cfg);
+  const problems: string[] = [];
+  const out = new Map<string, StoredTensor>();
+  for (const spec of specs) {
+    const want = storedDtype(spec, cfg);
+    const t = tensors.get(spec.name);
+    if (!t) {
+      problems.push(`weight '${spec.name}' is missing (expected ${describe(want, spec.shape)})`);
+      continue;
+    }
+    const found = toStoredDtype(t.dtype);
+    const shapeOk = t.shape.length === spec.shape.length && t.shape.every((n, i) => n === spec.shape[i]);
+    if (found !== want || !shapeOk) {
+      problems.push(`weight '${spec.name}' is ${describe(found ?? t.dtype, t.shape)}, expected ${describe(want, spec.shape)}`);
+      continue;
+    }
+    const Want = want === 'float16' ? Uint16Array : Float32Array;
+    if (!(t.data instanceof Want) || t.data.length !== numel(spec.shape)) {
+      problems.push(`weight '${spec.name}' holds a ${t.data.constructor.name} of ${t.data.length} values, expected a ${Want.name} of ${numel(spec.shape)} (${want})`);
+      continue;
+    }
+    out.set(spec.name, { dtype: want, shape: [...t.shape], data: t.data as Float32Array | Uint16Array });
+  }
+  const known = new Set(specs.map((s) => s.name));
+  for (const [name, t] of tensors) {
+    if (!known.has(name)) problems.push(`unexpected weight '${name}' (${describe(toStoredDtype(t.dtype) ?? t.dtype, t.shape)}) that this config's model does not have`);
+  }
+  if (problems.length) {
+    throw new ModelFormatError(
+      `${source} does not match the config (${cfg.arch}, dModel ${cfg.dModel}, nLayers ${cfg.nLayers}, tau ${cfg.tau}, tableDtype ${cfg.tableDtype}): ${listProblems(problems)}. ${todo}`,
+    );
+  }
+  return out;
+}
+
+function toStoredDtype(dtype: string): StoredDtype | undefined {
+  if (dtype === 'F32' || dtype === 'float32') return 'float32';
+  if (dtype === 'F16' || dtype === 'float16') return 'float16';
+  return undefined;
+}
+
+/** Saves stored tensors (already in their on-disk dtypes) and the config, replacing `dir` atomically. */
+export async function saveStoredModel(dir: string, cfg: ModelConfig, tensors: Map<string, StoredTensor>): Promise<void> {
+  validateConfig({ ...cfg });
+  const checked = checkTensors(cfg, tensors, 'cannot save: the set of weights', 'Pass the tensors built for this config (toStoredTensors converts float32 weights)');
+  const saveId = randomBytes(8).toString('hex');
+  const entries: Array<[string, SafetensorsTensor]> = [...checked].map(([name, t]) => [name, { dtype: SAFETENSORS_DTYPE[t.dtype], shape: t.shape, data: t.data }]);
+  const chunks = serializeSafetensors(entries, { format: FORMAT_NAME, formatVersion: String(FORMAT_VERSION), saveId });
+  await writeDirAtomic(dir, async (tmp) => {
+    await writeFileDurable(join(tmp, WEIGHTS_FILE), chunks);
+    await writeFileDurable(join(tmp, CONFIG_FILE), new TextEncoder().encode(configJson(cfg, saveId)));
+  });
+}
+
+/** Saves float32 weights: tables in cfg.tableDtype (rounded to nearest fp16 when 'float16'), the rest float32. */
+export async function saveModel(dir: string, cfg: ModelConfig, weights: Weights): Promise<void> {
+  validateConfig({ ...cfg });
+  await saveStoredModel(dir, cfg, toStoredTensors(cfg, weights));
+}
+
+async function readOrExplain(path: string, missing: string): Promise<Buffer> {
+  try {
+    return await fsp.readFile(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ModelFormatError(missing);
+    throw e;
+  }
+}
+
+async function loadOnce(dir: string): Promise<LoadedModel & { idsMatch: boolean }> {
+  const configPath = join(dir, CONFIG_FILE);
+  const weightsPath = join(dir, WEIGHTS_FILE);
+  const configText = await readOrExplain(
+    configPath,
+    `${dir} has no ${CONFIG_FILE}: it is not a model directory (one holds ${CONFIG_FILE} and ${WEIGHTS_FILE}, written by saveModel); point at the right directory or ${REEXPORT}`,
+  );
+  const { config, saveId } = parseConfigJson(configText.toString('utf8'), configPath);
+  const bytes = await readOrExplain(weightsPath, `${dir} has ${CONFIG_FILE} but no ${WEIGHTS_FILE}: the weights were deleted or never written; ${REEXPORT}`);
+  const file = parseSafetensors(bytes, weightsPath);
+  const tensors = checkTensors(config, file.tensors, weightsPath);
+  const fileId = file.metadata.saveId;
+  return { config, tensors, idsMatch: !saveId || !fileId || saveId === fileId };
+}
+
+/** Loads and validates a model directory. */
+export async function loadModel(dir: string): Promise<LoadedModel> {
+  let stat;
+  try {
+    stat = await fsp.stat(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    // A save killed between its two renames leaves the previous model aside; put it back.
+    if (!(await restoreInterruptedDirSwap(dir))) {
+      throw new ModelFormatError(`model directory ${dir} does not exist; train or export a model into it, or point at an existing model directory`);
+    }
+    stat = await fsp.stat(dir);
+  }
+  if (!stat.isDirectory()) throw new ModelFormatError(`${dir} is a file, but a model is a directory (${CONFIG_FILE} + ${WEIGHTS_FILE}); point at the directory`);
+  // Save ids differ only when a save replaced the directory between our two reads: read again.
+  for (let attempt = 0; ; attempt++) {
+    const { idsMatch, ...model } = await loadOnce(dir);
+    if (idsMatch) return model;
+    if (attempt >= 2) {
+      throw new ModelFormatError(
+        `${join(dir, CONFIG_FILE)} and ${WEIGHTS_FILE} come from different saves (their saveId differs): a file was copied in from another save, or the model keeps being rewritten; ${REEXPORT}`,
+      );
+    }
+  }
+}
+
+/** Removes temporary files and directories that killed saves left in and beside a model directory. */
+export async function cleanStaleModelTemps(dir: string): Promise<CleanupReport> {
+  const beside = await cleanStaleTemps(dirname(dir));
+  const inside = await cleanStaleTemps(dir);
+  return { removed: [...beside.removed, ...inside.removed], restored: [...beside.restored, ...inside.restored] };
+}
