@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { saveModel } from '../model/model-dir.js';
+import { modelForwardRef } from '../model/reference.js';
+import { float16ToFloat32, float32ToFloat16 } from '../util/float16.js';
+import { weightSpecs } from '../model/weights.js';
+import { loadRunner } from './load-runner.js';
+import { graphWeights, tinyConfig } from '../../../test/support/tiny-model.js';
+import { assertClose } from '../../../test/support/compare.js';
+import { ProviderError } from './ort.js';
+
+test('a saved model (fp16 tables) loads and runs like the reference on the rounded tables', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mf-load-'));
+  try {
+    const cfg = { ...tinyConfig('memoryformer'), tableDtype: 'float16' as const };
+    const { w } = graphWeights(cfg, 81);
+    await saveModel(join(dir, 'm'), cfg, w);
+    const runner = await loadRunner(join(dir, 'm'));
+    const ids = [4, 8, 15, 16, 23, 42];
+    const got = (await runner.forward([ids])).logits;
+    const rounded = new Map(w);
+    for (const s of weightSpecs(cfg)) if (s.role === 'table') rounded.set(s.name, float16ToFloat32(float32ToFloat16(w.get(s.name)!)));
+    assertClose(got, modelForwardRef(cfg, rounded, ids).logits, 1e-5, 'loaded fp16 model');
+    await runner.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a missing or truncated model and an unusable provider give clear errors', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mf-load-'));
+  try {
+    await assert.rejects(loadRunner(join(dir, 'nothing-here')), /nothing-here/);
+    const cfg = tinyConfig('dense');
+    const { w } = graphWeights(cfg, 82);
+    await saveModel(join(dir, 'm'), cfg, w);
+    const file = join(dir, 'm', 'model.safetensors');
+    const bytes = readFileSync(file);
+    writeFileSync(file, bytes.subarray(0, bytes.length - 100));
+    await assert.rejects(loadRunner(join(dir, 'm')), /truncated|model\.safetensors/);
+    await saveModel(join(dir, 'm2'), cfg, w);
+    await assert.rejects(loadRunner(join(dir, 'm2'), { provider: 'cuda' }), (e: Error) => e instanceof ProviderError && /cuda.*docs\/GPU\.md/s.test(e.message));
+    await assert.rejects(loadRunner(join(dir, 'm2'), { provider: 'tpu' as never }), /unknown execution provider 'tpu'/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
