@@ -17,6 +17,8 @@ export interface LayerBenchRow {
   memoryUs: number;
   /** memory / dense; < 1 means the Memory Layer is faster. */
   ratio: number;
+  /** The other ONNX formulation (rows * p, ReduceSum), for the record. */
+  memoryReduceSumUs: number;
 }
 
 export interface LayerBenchOptions {
@@ -45,9 +47,11 @@ export async function benchLayers(o: LayerBenchOptions): Promise<LayerBenchRow[]
     const weight = Float32Array.from({ length: d * d }, () => 0.02 * rng.normal());
     const bias = Float32Array.from({ length: d }, () => 0.02 * rng.normal());
     const memBytes = memoryLayerGraph({ n: d, out: d, tau, temperature: 1, table, tableDtype: 'float32', bias });
+    const memSumBytes = memoryLayerGraph({ n: d, out: d, tau, temperature: 1, table, tableDtype: 'float32', bias, formulation: 'reducesum' });
     const denseBytes = denseLayerGraph(d, d, weight, bias);
     for (const threads of o.threads) {
       const mem = await createSession(memBytes, { provider: o.provider, intraOpThreads: threads });
+      const memSum = await createSession(memSumBytes, { provider: o.provider, intraOpThreads: threads });
       const dense = await createSession(denseBytes, { provider: o.provider, intraOpThreads: threads });
       for (const N of o.tokens) {
         const inputs = Array.from({ length: POOL }, () => Float32Array.from({ length: N * d }, () => rng.normal()));
@@ -55,12 +59,15 @@ export async function benchLayers(o: LayerBenchOptions): Promise<LayerBenchRow[]
         // Alternate which side runs first so drift of the machine hits both.
         const denseUs = await timeSession(dense, inputs, N, d, reps);
         const memoryUs = await timeSession(mem, inputs, N, d, reps);
+        const memoryReduceSumUs = await timeSession(memSum, inputs, N, d, reps);
         const denseUs2 = await timeSession(dense, inputs, N, d, reps);
-        const row = { d, tokens: N, threads, provider: o.provider, denseUs: Math.min(denseUs, denseUs2), memoryUs, ratio: memoryUs / Math.min(denseUs, denseUs2) };
+        const best = Math.min(denseUs, denseUs2);
+        const row = { d, tokens: N, threads, provider: o.provider, denseUs: best, memoryUs, ratio: memoryUs / best, memoryReduceSumUs };
         rows.push(row);
-        o.log?.(`d=${d} N=${N} threads=${threads}: dense ${row.denseUs.toFixed(1)} us, memory layer ${memoryUs.toFixed(1)} us, ratio ${row.ratio.toFixed(2)}`);
+        o.log?.(`d=${d} N=${N} threads=${threads}: dense ${row.denseUs.toFixed(1)} us, memory layer ${memoryUs.toFixed(1)} us (ReduceSum form ${memoryReduceSumUs.toFixed(1)} us), ratio ${row.ratio.toFixed(2)}`);
       }
       await mem.release();
+      await memSum.release();
       await dense.release();
     }
   }

@@ -17,6 +17,7 @@ export interface MemoryLayerGraphSpec {
   table: Float32Array | Uint16Array;
   tableDtype: 'float32' | 'float16';
   bias: Float32Array | null;
+  formulation?: 'matmul' | 'reducesum';
 }
 
 export function memoryLayerGraph(spec: MemoryLayerGraphSpec): Uint8Array {
@@ -26,7 +27,7 @@ export function memoryLayerGraph(spec: MemoryLayerGraphSpec): Uint8Array {
   const rows = (spec.n / spec.tau) * 2 ** spec.tau;
   const table = g.initializer('table', spec.tableDtype, [rows, spec.out], spec.table);
   const bias = spec.bias ? g.initializer('bias', 'float32', [spec.out], spec.bias) : null;
-  const y = memoryLayer(o, x, { n: spec.n, tau: spec.tau, temperature: spec.temperature, out: spec.out, tableDtype: spec.tableDtype }, table, bias, 'ml');
+  const y = memoryLayer(o, x, { n: spec.n, tau: spec.tau, temperature: spec.temperature, out: spec.out, tableDtype: spec.tableDtype, formulation: spec.formulation }, table, bias, 'ml');
   g.output(y, 'y', 'float32', ['batch', 'seq', spec.out]);
   return encodeModel(g);
 }

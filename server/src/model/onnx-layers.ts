@@ -22,7 +22,15 @@ export function tableInit(o: Ops, name: string, t: GraphTensor): Value {
 export function memoryLayer(
   o: Ops,
   x: Value,
-  spec: { n: number; tau: number; temperature: number; out: number; tableDtype: 'float32' | 'float16' },
+  spec: {
+    n: number;
+    tau: number;
+    temperature: number;
+    out: number;
+    tableDtype: 'float32' | 'float16';
+    /** 'matmul' (default, fastest measured) or 'reducesum' (rows * p summed), kept for the benchmark. */
+    formulation?: 'matmul' | 'reducesum';
+  },
   table: Value,
   bias: Value | null,
   hint: string,
@@ -40,8 +48,13 @@ export function memoryLayer(
   if (spec.tableDtype === 'float16') rows = o.cast(rows, 'float32');
   // p = prod_i sigmoid(2 |z_i| / t)   (Eq. 10)
   const p = o.reduceProd(o.sigmoid(o.mul(o.abs(z), o.f32(2 / spec.temperature))), [-1]); // [B,S,K,1]
-  const pRow = o.reshape(p, [0, 0, 1, K]); // [B,S,1,K]
-  let y = o.reshape(o.matmul(pRow, rows), [0, 0, out], `${hint}_out`); // [B,S,out]
+  let y: Value;
+  if (spec.formulation === 'reducesum') {
+    y = o.reduceSum(o.mul(rows, p), [2], false); // [B,S,out]
+  } else {
+    const pRow = o.reshape(p, [0, 0, 1, K]); // [B,S,1,K]
+    y = o.reshape(o.matmul(pRow, rows), [0, 0, out], `${hint}_out`); // [B,S,out]
+  }
   if (bias) y = o.add(y, bias);
   return y;
 }

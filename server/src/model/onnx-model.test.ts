@@ -29,14 +29,14 @@ test('Memory Layer graph equals the float64 reference (fp32 and fp16 tables)', a
     const table = randomArray(rows * out, rng, 0.5);
     const bias = randomArray(out, rng, 0.1);
     const x = randomArray(N * n, rng);
-    for (const dtype of ['float32', 'float16'] as const) {
+    for (const [dtype, formulation] of [['float32', 'matmul'], ['float16', 'matmul'], ['float32', 'reducesum']] as const) {
       const stored = dtype === 'float16' ? float32ToFloat16(table) : table;
-      const s = await createSession(memoryLayerGraph({ n, out, tau, temperature: t, table: stored, tableDtype: dtype, bias }));
+      const s = await createSession(memoryLayerGraph({ n, out, tau, temperature: t, table: stored, tableDtype: dtype, bias, formulation }));
       const y = (await s.run({ x: { type: 'float32', data: x, dims: [1, N, n] } })).y!.data as Float32Array;
       await s.release();
       // The reference runs on the values the graph holds (fp16-rounded when stored as fp16).
       const refTable = dtype === 'float16' ? float16ToFloat32(stored as Uint16Array) : table;
-      assertClose(y, memoryLayerRef(x, N, n, refTable, bias, out, tau, t), 1e-5, `memory layer n=${n} tau=${tau} ${dtype}`);
+      assertClose(y, memoryLayerRef(x, N, n, refTable, bias, out, tau, t), 1e-5, `memory layer n=${n} tau=${tau} ${dtype} ${formulation}`);
     }
   }
 });
