@@ -11,6 +11,7 @@
  */
 import { flopsCommand } from './commands/flops.js';
 import { benchCommand } from './commands/bench.js';
+import { tokenizerBenchCommand } from './commands/tokenizer-bench.js';
 
 export interface Command {
   /** One line for `memoryformer --help`. */
@@ -29,6 +30,7 @@ export interface Command {
 export const COMMANDS: Readonly<Record<string, Command>> = {
   flops: flopsCommand,
   bench: benchCommand,
+  'tokenizer-bench': tokenizerBenchCommand,
 };
 
 function mainUsage(): string {
