@@ -10,6 +10,8 @@ process.chdir(root);
 /** Bundles that exist so far; each entry is built only if its source exists. */
 const bundles = [
   { entry: 'server/src/cli/main.ts', out: 'dist/server/cli.js', platform: 'node' },
+  // The language server's model runs in a worker thread, loaded from next to cli.js.
+  { entry: 'server/src/lsp/model-worker.ts', out: 'dist/server/model-worker.js', platform: 'node' },
   { entry: 'extension/src/extension.ts', out: 'dist/extension/extension.js', platform: 'node', external: ['vscode'] },
   { entry: 'webview/src/main.ts', out: 'dist/webview/main.js', platform: 'browser', format: 'iife' },
 ];

@@ -12,6 +12,7 @@
 import { flopsCommand } from './commands/flops.js';
 import { benchCommand } from './commands/bench.js';
 import { tokenizerBenchCommand } from './commands/tokenizer-bench.js';
+import * as serve from './commands/serve.js';
 
 export interface Command {
   /** One line for `memoryformer --help`. */
@@ -31,6 +32,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   flops: flopsCommand,
   bench: benchCommand,
   'tokenizer-bench': tokenizerBenchCommand,
+  serve: { summary: serve.summary, usage: serve.usage, run: serve.run },
 };
 
 function mainUsage(): string {

@@ -12,6 +12,11 @@ export interface GenerateOptions extends SamplingOptions {
   stopTokens?: readonly number[];
   seed?: number;
   signal?: AbortSignal;
+  /**
+   * Restricts the first generated token to these ids (token healing: the prompt's last, partial
+   * token was removed and the model must produce a token that starts with its bytes).
+   */
+  allowedFirstTokens?: readonly number[];
   /** Called after each token with all generated ids so far; return false to stop. */
   onToken?: (ids: readonly number[]) => boolean | void;
 }
@@ -41,6 +46,7 @@ export async function generate(runner: ModelRunner, prompt: readonly number[], o
       stopReason = 'aborted';
       break;
     }
+    if (tokens.length === 0 && opts.allowedFirstTokens?.length) logits = restrictTo(logits, opts.allowedFirstTokens);
     const next = sampleToken(logits, opts, rng);
     if (stop.has(next)) {
       stopReason = 'stop-token';
@@ -59,4 +65,11 @@ export async function generate(runner: ModelRunner, prompt: readonly number[], o
     logits = await runner.extend([next]);
   }
   return { tokens, stopReason, promptTokens: prompt.length, reusedTokens: reused, prefillMs: t1 - t0, decodeMs: performance.now() - t1 };
+}
+
+/** Logits with every id outside `allowed` set to -Infinity. */
+function restrictTo(logits: Float32Array, allowed: readonly number[]): Float32Array {
+  const out = new Float32Array(logits.length).fill(-Infinity);
+  for (const id of allowed) out[id] = logits[id]!;
+  return out;
 }

@@ -1,0 +1,236 @@
+/**
+ * The MemoryFormer language server's custom protocol: every method the server adds to LSP, declared
+ * once, with its parameter and result types. The server, the VS Code extension and the webview all
+ * import this file, so it imports nothing but vscode-jsonrpc's environment-neutral API (no Node, no
+ * server code): the webview bundle can use it in a browser.
+ *
+ * Standard LSP methods used as-is: initialize (initializationOptions: InitializationOptions),
+ * textDocument/didOpen|didChange|didClose (incremental sync), textDocument/inlineCompletion (3.18),
+ * workspace/didChangeConfiguration (settings.memoryformer: ServerSettings), $/cancelRequest,
+ * $/progress (work-done progress of fine-tuning), shutdown, exit.
+ */
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+// ---------------------------------------------------------------------------------------------
+
+/** How completions are made. Every field is optional; the server's defaults are in DEFAULT_COMPLETION_SETTINGS. */
+export interface CompletionSettings {
+  /** Most tokens generated per suggestion (Tabby's default: 64). */
+  maxTokens?: number;
+  /** Most lines in a multi-line suggestion. */
+  maxLines?: number;
+  /** 0 = greedy (deterministic, cacheable). */
+  temperature?: number;
+  topP?: number;
+  /** Prefix window before the cursor, bounded in lines and characters (the model bounds it in tokens). */
+  prefixLines?: number;
+  prefixChars?: number;
+  /** Suffix window after the cursor. */
+  suffixLines?: number;
+  suffixChars?: number;
+  /** 'auto': one line mid-line, several at a line end; 'single': always one line. */
+  multiline?: 'auto' | 'single';
+}
+
+export const DEFAULT_COMPLETION_SETTINGS: Readonly<Required<CompletionSettings>> = Object.freeze({
+  maxTokens: 64, // Tabby's default decode limit
+  maxLines: 16, // a screenful; longer suggestions are rarely accepted whole
+  temperature: 0,
+  topP: 1,
+  prefixLines: 100,
+  prefixChars: 6000, // ~1500 tokens of code
+  suffixLines: 30,
+  suffixChars: 1500,
+  multiline: 'auto',
+});
+
+/** Hard limits a client cannot exceed (a bad setting must not make the server hang or run out of memory). */
+export const COMPLETION_SETTING_LIMITS: Readonly<Record<keyof Omit<CompletionSettings, 'multiline'>, readonly [number, number]>> =
+  Object.freeze({
+    maxTokens: [1, 2048],
+    maxLines: [1, 1000],
+    temperature: [0, 2],
+    topP: [0.01, 1],
+    prefixLines: [1, 2000],
+    prefixChars: [16, 64000],
+    suffixLines: [0, 500],
+    suffixChars: [0, 16000],
+  });
+
+export interface ServerSettings {
+  completion?: CompletionSettings;
+}
+
+/** initialize's initializationOptions. */
+export interface InitializationOptions extends ServerSettings {
+  /** Model folder to load instead of the one given on the command line. */
+  modelDir?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// memoryformer/status
+// ---------------------------------------------------------------------------------------------
+
+export type ServerState = 'loading' | 'ready' | 'busy' | 'fine-tuning' | 'error';
+
+export interface ModelInfo {
+  name: string;
+  preset: string;
+  arch: 'memoryformer' | 'dense';
+  /** onnxruntime execution provider ('cpu', 'cuda', ...), or 'test' for the protocol-test model. */
+  provider: string;
+  vocabSize: number;
+  maxContext: number;
+}
+
+export interface StatusResult {
+  state: ServerState;
+  /** Loaded model; absent while none is loaded. */
+  model?: ModelInfo;
+  /** What the model was loaded from (a folder, or 'test-echo'). */
+  modelSource?: string;
+  /** Human-readable detail: the error when state is 'error', the model being loaded when 'loading'. */
+  message?: string;
+  serverVersion: string;
+  /** Model calls running + waiting. */
+  inFlight: number;
+}
+
+export const StatusRequest = new RequestType0<StatusResult, void>('memoryformer/status');
+/** Sent by the server whenever StatusResult.state, model or message changes. */
+export const StatusChangedNotification = new NotificationType<StatusResult>('memoryformer/statusChanged');
+
+// ---------------------------------------------------------------------------------------------
+// memoryformer/stats
+// ---------------------------------------------------------------------------------------------
+
+export interface LatencySummary {
+  count: number;
+  mean: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export interface RequestCounts {
+  /** inlineCompletion requests received. */
+  total: number;
+  /** Answered with a suggestion. */
+  answered: number;
+  /** Answered with no suggestion (nothing useful, binary text, pointless position, model said nothing). */
+  empty: number;
+  /** Cancelled by the client ($/cancelRequest). */
+  cancelled: number;
+  /** Aborted because a newer request for the same document arrived. */
+  superseded: number;
+  /** Dropped because the queue was full. */
+  dropped: number;
+  /** Failed with an error. */
+  errors: number;
+  /** Answered from the completion cache. */
+  cacheHits: number;
+  /** Answered from the remainder of the previous suggestion the user is typing. */
+  typedAheadHits: number;
+  /** Calls that reached the model. */
+  modelCalls: number;
+  /** Model calls aborted (cancel, supersession). */
+  modelCallsAborted: number;
+  /** Model calls stopped early because post-processing had decided where the suggestion ends. */
+  modelCallsStoppedEarly: number;
+}
+
+/** Per-layer cost, filled in by the model engine when it can (optional). */
+export interface LayerCost {
+  layer: number;
+  /** FLOPs per generated token in this layer. */
+  flopsPerToken?: number;
+  /** Bytes held by this layer's hash tables (MemoryFormer) or weights (dense). */
+  tableBytes?: number;
+}
+
+/** One row of onnxruntime's profiler, aggregated by op (optional). */
+export interface OpTiming {
+  op: string;
+  calls: number;
+  totalMs: number;
+  meanMs: number;
+}
+
+/** Engine figures the model may report; every field optional. */
+export interface ModelProfile {
+  flopsPerToken?: number;
+  layers?: LayerCost[];
+  tableBytesTotal?: number;
+  ops?: OpTiming[];
+}
+
+export interface StatsResult {
+  uptimeMs: number;
+  requests: RequestCounts;
+  /** Server-side latency of answered inlineCompletion requests (receipt to reply), ms. */
+  latencyMs: LatencySummary;
+  /** Time inside the model per model call, ms. */
+  modelLatencyMs: LatencySummary;
+  /** Generated tokens / seconds spent generating, over the session. */
+  tokensPerSecond: number;
+  generatedTokens: number;
+  promptTokens: number;
+  /** Prompt tokens whose KV cache was reused from the previous call. */
+  reusedPromptTokens: number;
+  cache: { size: number; capacity: number; hits: number; misses: number; hitRate: number };
+  memory: { rssBytes: number; heapUsedBytes: number };
+  model?: ModelInfo;
+  /** Filled in by the model engine where it implements CompletionModel.profile(). */
+  profile?: ModelProfile;
+}
+
+export const StatsRequest = new RequestType0<StatsResult, void>('memoryformer/stats');
+
+// ---------------------------------------------------------------------------------------------
+// memoryformer/fineTune
+// ---------------------------------------------------------------------------------------------
+
+export interface FineTuneParams {
+  action: 'start' | 'cancel';
+  /** Files or folders to train on (start only). */
+  paths?: string[];
+  steps?: number;
+  learningRate?: number;
+  /** Token of a window/workDoneProgress/create the client made; progress is reported on $/progress. */
+  workDoneToken?: string | number;
+}
+
+export interface FineTuneResult {
+  state: 'started' | 'cancelled' | 'not-running';
+}
+
+export const FineTuneRequest = new RequestType<FineTuneParams, FineTuneResult, void>('memoryformer/fineTune');
+
+// ---------------------------------------------------------------------------------------------
+// memoryformer/setModel
+// ---------------------------------------------------------------------------------------------
+
+export interface SetModelParams {
+  /** Folder holding the exported model. */
+  modelDir?: string;
+  /** 'onnx' (default) loads modelDir; 'test-echo' is the protocol-test model (never for users). */
+  modelKind?: 'onnx' | 'test-echo';
+}
+
+export const SetModelRequest = new RequestType<SetModelParams, StatusResult, void>('memoryformer/setModel');
+
+// ---------------------------------------------------------------------------------------------
+// Error codes (JSON-RPC application range) the custom methods use.
+// ---------------------------------------------------------------------------------------------
+
+export const ErrorCodes = Object.freeze({
+  /** The feature exists in the protocol but not yet in this build. */
+  NotAvailable: -32050,
+  /** The model could not be loaded; the message says why. */
+  ModelLoadFailed: -32051,
+  /** No model is loaded. */
+  NoModel: -32052,
+});
