@@ -34,12 +34,15 @@ export interface StartOptions {
   args?: string[];
   initializationOptions?: InitializationOptions;
   processId?: number | null;
+  /** Serve this model folder with the real engine instead of the protocol-test model. */
+  modelDir?: string;
   /** Skip initialize (for tests of raw input). */
   skipInitialize?: boolean;
 }
 
 export async function startTestServer(o: StartOptions = {}): Promise<ServerSession> {
-  const args = ['--import', 'tsx', ENTRY, '--stdio', '--model-kind', 'test-echo', ...(o.args ?? [])];
+  const model = o.modelDir ? ['--model', o.modelDir] : ['--model-kind', 'test-echo'];
+  const args = ['--import', 'tsx', ENTRY, '--stdio', ...model, ...(o.args ?? [])];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -5,6 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type { CompletionModel } from './completion-model.js';
 import { TestEchoModel } from './test-model.js';
+import { loadOnnxCompletionModel } from './onnx-completion-model.js';
 import type { ModelSpec } from './worker-protocol.js';
 
 export async function loadCompletionModel(spec: ModelSpec): Promise<CompletionModel> {
@@ -15,13 +16,7 @@ export async function loadCompletionModel(spec: ModelSpec): Promise<CompletionMo
       if (!existsSync(spec.dir) || !statSync(spec.dir).isDirectory()) {
         throw new Error(`model folder ${spec.dir} does not exist or is not a folder: pass --model with the folder an export wrote`);
       }
-      // TODO(lead): wire the engine's adapter here, e.g.
-      //   const { loadOnnxCompletionModel } = await import('../engine/completion-adapter.js');
-      //   return loadOnnxCompletionModel(spec.dir);
-      throw new Error(
-        `cannot load ${spec.dir}: the ONNX completion model is not wired into the language server yet ` +
-          `(server/src/lsp/model-factory.ts); for protocol tests start the server with --model-kind test-echo`,
-      );
+      return loadOnnxCompletionModel(spec.dir, { provider: spec.provider, threads: spec.threads });
     }
   }
 }

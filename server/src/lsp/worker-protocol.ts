@@ -8,8 +8,10 @@ import type { CompletionModelInfo, CompletionRequest, CompletionResult } from '.
 import type { PostProcessContext } from './post-process.js';
 
 /** Which model a worker loads. */
+import type { ProviderChoice } from '../engine/ort.js';
+
 export type ModelSpec =
-  | { kind: 'onnx'; dir: string }
+  | { kind: 'onnx'; dir: string; provider?: ProviderChoice; threads?: number }
   /** FOR PROTOCOL TESTS ONLY (see test-model.ts). */
   | { kind: 'test-echo'; tokenDelayMs?: number };
 

@@ -5,13 +5,18 @@
 import { Logger, LOG_LEVELS, keepConsoleOffStdout, type LogLevel } from '../../lsp/logger.js';
 import { startServer } from '../../lsp/server.js';
 import type { ModelSpec } from '../../lsp/worker-protocol.js';
+import { PROVIDERS, type ProviderChoice } from '../../engine/ort.js';
+import { defaultModelDir } from '../../model/default-model.js';
 
 export const summary = 'run the language server (LSP over stdio) that serves inline completions';
 
-export const usage = `usage: memoryformer serve --stdio [--model DIR] [--log-level error|warn|info|debug]
+export const usage = `usage: memoryformer serve --stdio [--model DIR] [--device auto|cpu|webgpu|cuda] [--threads N]
+                          [--log-level error|warn|info|debug]
 
   --stdio              speak LSP on stdin/stdout (the only transport)
-  --model DIR          model folder to load (the extension passes its setting)
+  --model DIR          model folder to load (default: the shipped default model)
+  --device NAME        execution provider (default cpu; auto picks the fastest that works)
+  --threads N          intra-op threads for the CPU provider (default: all cores)
   --log-level LEVEL    stderr verbosity (default info)
   --cache-size N       completions kept in the LRU cache (default 256)
 
@@ -33,6 +38,8 @@ export function parseServeArgs(argv: string[]): ServeOptions {
   let stdio = false;
   let modelDir: string | undefined;
   let modelKind: 'onnx' | 'test-echo' = 'onnx';
+  let provider: ProviderChoice | undefined;
+  let threads: number | undefined;
   const o: ServeOptions = { logLevel: 'info', cacheCapacity: 256, testTokenDelayMs: 0, parentCheckMs: 2000 };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = splitFlag(argv[i] as string);
@@ -47,6 +54,15 @@ export function parseServeArgs(argv: string[]): ServeOptions {
         break;
       case '--model':
         modelDir = value();
+        break;
+      case '--device': {
+        const v = value();
+        if (v !== 'auto' && !(PROVIDERS as readonly string[]).includes(v)) throw new Error(`--device must be auto, ${PROVIDERS.join(', ')}; got ${v}`);
+        provider = v as ProviderChoice;
+        break;
+      }
+      case '--threads':
+        threads = intArg(flag, value(), 1, 256);
         break;
       case '--model-kind': {
         const v = value();
@@ -79,7 +95,10 @@ export function parseServeArgs(argv: string[]): ServeOptions {
   }
   if (!stdio) throw new Error(`serve needs --stdio (LSP over stdin/stdout is the only transport)\n${usage}`);
   if (modelKind === 'test-echo') o.model = { kind: 'test-echo', tokenDelayMs: o.testTokenDelayMs };
-  else if (modelDir) o.model = { kind: 'onnx', dir: modelDir };
+  else {
+    const dir = modelDir ?? defaultModelDir();
+    if (dir) o.model = { kind: 'onnx', dir, ...(provider ? { provider } : {}), ...(threads ? { threads } : {}) };
+  }
   return o;
 }
 
