@@ -13,6 +13,7 @@ import { flopsCommand } from './commands/flops.js';
 import { benchCommand } from './commands/bench.js';
 import { tokenizerBenchCommand } from './commands/tokenizer-bench.js';
 import * as serve from './commands/serve.js';
+import { evalCommand } from './commands/eval.js';
 
 export interface Command {
   /** One line for `memoryformer --help`. */
@@ -33,6 +34,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   bench: benchCommand,
   'tokenizer-bench': tokenizerBenchCommand,
   serve: { summary: serve.summary, usage: serve.usage, run: serve.run },
+  eval: evalCommand,
 };
 
 function mainUsage(): string {
