@@ -9,10 +9,11 @@ import { parseArgs } from 'node:util';
 import type { Command } from '../main.js';
 import { benchLayers } from '../../bench/layer-bench.js';
 import { benchDecode } from '../../bench/decode-bench.js';
+import { benchKernels, HEADER as KERNEL_HEADER } from '../../kernels/bench-kernels.js';
 import { machineDescription } from '../../bench/timing.js';
 import { ortVersion, PROVIDERS, type ProviderName } from '../../engine/ort.js';
 
-const SUITES = ['layers', 'decode'] as const;
+const SUITES = ['layers', 'kernels', 'decode'] as const;
 type Suite = (typeof SUITES)[number];
 
 const USAGE = `Usage: memoryformer bench [--suite ${SUITES.join(',')}] [options]
@@ -20,6 +21,8 @@ const USAGE = `Usage: memoryformer bench [--suite ${SUITES.join(',')}] [options]
 Measures speed side by side in one run, on this machine (figures go to docs/BENCHMARKS.md).
   layers   the Memory Layer (ONNX: Gather + batched MatMul) against the dense layer it replaces,
            N = 1 and 512 tokens, d in {256, 512, 1024, 2048}, tau = 8
+  kernels  the native Memory Layer kernels (fp32/fp16/int8, row-major and tiled) against ORT's dense
+           MatMul kernel time, and table-read bandwidth against this machine's read bandwidth
   decode   whole-model decode tokens/s of MemoryFormer presets against their dense twins
 
 Options:
@@ -72,6 +75,12 @@ export const benchCommand: Command = {
     if (suites.includes('layers')) {
       log('\n# Memory Layer vs dense layer (ONNX graphs; ratio = memory / dense, < 1 is faster)');
       result.layers = await benchLayers({ dims: intList(values.dims, 'dims'), tokens: [1, 512], threads, provider, reps, log });
+    }
+    if (suites.includes('kernels')) {
+      log('\n# Native Memory Layer kernels vs ORT dense MatMul (ratio = kernel / dense kernel time)');
+      log(KERNEL_HEADER);
+      const kernelDims = intList(values.dims, 'dims').filter((d) => d >= 512);
+      result.kernels = await benchKernels({ dims: kernelDims, threads, log });
     }
     if (suites.includes('decode')) {
       log('\n# Whole-model decode (random weights; prompt 64 tokens, 64 generated)');
