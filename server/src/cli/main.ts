@@ -14,6 +14,7 @@ import { benchCommand } from './commands/bench.js';
 import { tokenizerBenchCommand } from './commands/tokenizer-bench.js';
 import * as serve from './commands/serve.js';
 import { evalCommand } from './commands/eval.js';
+import { trainCommand } from './commands/train.js';
 
 export interface Command {
   /** One line for `memoryformer --help`. */
@@ -35,6 +36,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   'tokenizer-bench': tokenizerBenchCommand,
   serve: { summary: serve.summary, usage: serve.usage, run: serve.run },
   eval: evalCommand,
+  train: trainCommand,
 };
 
 function mainUsage(): string {

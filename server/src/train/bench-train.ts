@@ -1,0 +1,68 @@
+/**
+ * Training speed of a preset and its dense counterpart on this machine: tokens/s of whole
+ * optimiser steps and where a step's time goes (ORT forward+backward graph, adding dense gradient
+ * outputs into the buffers, sparse scatter-adds, zeroing, AdamW). Random tokens; never asserted.
+ */
+import { denseCounterpart, getPreset, type ModelConfig } from '../model/config.js';
+import { parameterCount } from '../model/weights.js';
+import { Rng } from '../util/rng.js';
+import type { ProviderName } from '../engine/ort.js';
+import { Trainer } from './trainer.js';
+import { defaultTrainConfig, type TableUpdate } from './train-config.js';
+
+export interface BenchTrainOptions {
+  presets?: string[];
+  batch?: number;
+  seq?: number;
+  steps?: number;
+  threads?: number;
+  provider?: ProviderName;
+  tableUpdate?: TableUpdate;
+  log?: (line: string) => void;
+}
+
+export interface BenchTrainRow {
+  preset: string;
+  arch: string;
+  params: number;
+  tableUpdate: TableUpdate;
+  batch: number;
+  seq: number;
+  tokensPerSec: number;
+  /** Mean ms per step of each part. */
+  msPerStep: { total: number; graph: number; copies: number; scatter: number; zero: number; optimizer: number };
+}
+
+async function benchOne(name: string, cfg: ModelConfig, o: Required<Omit<BenchTrainOptions, 'log' | 'presets'>>): Promise<BenchTrainRow> {
+  const tc = { ...defaultTrainConfig(cfg), batch: o.batch, seq: o.seq, steps: 1000, threads: o.threads, valFraction: 0, tableUpdate: o.tableUpdate };
+  const rng = new Rng(5);
+  const tokens = Int32Array.from({ length: o.batch * o.seq * (o.steps + 2) + 1 }, () => rng.int(cfg.vocabSize));
+  const tr = await Trainer.create(cfg, tc, tokens, { provider: o.provider });
+  await tr.trainStep(); // warm-up: first-run allocations
+  const sum = { total: 0, graph: 0, copies: 0, scatter: 0, zero: 0, optimizer: 0 };
+  for (let i = 0; i < o.steps; i++) {
+    const r = await tr.trainStep();
+    sum.total += r.ms;
+    for (const k of ['graph', 'copies', 'scatter', 'zero', 'optimizer'] as const) sum[k] += r.timings[k];
+  }
+  await tr.release();
+  const ms = Object.fromEntries(Object.entries(sum).map(([k, v]) => [k, v / o.steps])) as BenchTrainRow['msPerStep'];
+  return { preset: name, arch: cfg.arch, params: parameterCount(cfg).total, tableUpdate: o.tableUpdate, batch: o.batch, seq: o.seq, tokensPerSec: (o.batch * o.seq * 1000) / ms.total, msPerStep: ms };
+}
+
+/** Each preset, then its dense counterpart (same d, layers, heads, vocabulary). */
+export async function benchTrain(opts: BenchTrainOptions = {}): Promise<BenchTrainRow[]> {
+  const o = { batch: opts.batch ?? 8, seq: opts.seq ?? 128, steps: opts.steps ?? 5, threads: opts.threads ?? 2, provider: opts.provider ?? 'cpu', tableUpdate: opts.tableUpdate ?? 'dense' } as const;
+  const rows: BenchTrainRow[] = [];
+  for (const name of opts.presets ?? ['code-mini']) {
+    const cfg = getPreset(name);
+    for (const [label, c] of [[name, cfg], [`${name} (dense twin)`, denseCounterpart(cfg)]] as const) {
+      if (label !== name && cfg.arch === 'dense') continue;
+      const row = await benchOne(label, c, o);
+      rows.push(row);
+      const m = row.msPerStep;
+      opts.log?.(`${label.padEnd(28)} ${c.arch.padEnd(12)} ${(row.params / 1e6).toFixed(1)}M params  ${Math.round(row.tokensPerSec)} tok/s  step ${m.total.toFixed(0)} ms = graph ${m.graph.toFixed(0)} + copies ${m.copies.toFixed(1)} + scatter ${m.scatter.toFixed(1)} + zero ${m.zero.toFixed(1)} + AdamW ${m.optimizer.toFixed(1)}`);
+    }
+  }
+  return rows;
+}
