@@ -15,6 +15,7 @@ import { tokenizerBenchCommand } from './commands/tokenizer-bench.js';
 import * as serve from './commands/serve.js';
 import { evalCommand } from './commands/eval.js';
 import { trainCommand } from './commands/train.js';
+import { corpusCommand } from './commands/corpus.js';
 
 export interface Command {
   /** One line for `memoryformer --help`. */
@@ -37,6 +38,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   serve: { summary: serve.summary, usage: serve.usage, run: serve.run },
   eval: evalCommand,
   train: trainCommand,
+  corpus: corpusCommand,
 };
 
 function mainUsage(): string {

@@ -23,7 +23,8 @@ const PRE_TOKENIZER = {
 
 export function toTokenizerJson(tokenizer: Tokenizer): object {
   const tokenString = (id: number) => bytesToByteLevel(tokenizer.tokenBytes(id));
-  const vocab: Record<string, number> = {};
+  // A null-prototype object: a token spelled "__proto__" (common in JavaScript) must be an ordinary key.
+  const vocab: Record<string, number> = Object.create(null) as Record<string, number>;
   for (let id = FIRST_BYTE_ID; id < tokenizer.vocabSize; id++) vocab[tokenString(id)] = id;
   return {
     version: '1.0',

@@ -114,3 +114,15 @@ test('strings are encoded as UTF-8; tokenBytes concatenate to decode; skipSpecia
   assert.throws(() => tokenizer.tokenBytes(tokenizer.vocabSize), /not in the vocabulary/);
   assert.throws(() => tokenizer.decode([-1]), /not in the vocabulary/);
 });
+
+test('a token spelled __proto__ survives a save/load round trip (tokenizer.json vocab is a plain JSON object)', async () => {
+  const { trainBpe } = await import('./train-bpe.js');
+  const { toTokenizerJson, fromTokenizerJson } = await import('./tokenizer-json.js');
+  const text = '__proto__\nx = 1;\n'.repeat(100);
+  const tok = trainBpe([text], { vocabSize: 300 });
+  const spelled = Array.from({ length: tok.vocabSize }, (_, id) => Buffer.from(tok.tokenBytes(id)).toString('latin1'));
+  assert.ok(spelled.includes('__proto__'), 'the tokenizer learned a __proto__ token');
+  const back = fromTokenizerJson(JSON.parse(JSON.stringify(toTokenizerJson(tok))), 'round-trip');
+  assert.deepEqual(back.encode(text), tok.encode(text));
+  assert.equal(back.vocabSize, tok.vocabSize);
+});
