@@ -16,6 +16,7 @@ import * as serve from './commands/serve.js';
 import { evalCommand } from './commands/eval.js';
 import { trainCommand } from './commands/train.js';
 import { corpusCommand } from './commands/corpus.js';
+import { pretrainCommand } from './commands/pretrain.js';
 
 export interface Command {
   /** One line for `memoryformer --help`. */
@@ -39,6 +40,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   eval: evalCommand,
   train: trainCommand,
   corpus: corpusCommand,
+  pretrain: pretrainCommand,
 };
 
 function mainUsage(): string {

@@ -47,6 +47,18 @@ export interface FimOptions {
 /** Budgets in the spirit of Continue (prefix <= 30%... of 1024) scaled to a small model's context. */
 export const DEFAULT_FIM_OPTIONS: FimOptions = { prefixTokens: 384, suffixTokens: 96 };
 
+/**
+ * The default budgets, shrunk in proportion to fit a model's context while leaving `room` tokens
+ * for the completion itself.
+ */
+export function fimOptionsFor(capacity: number, room = 64): FimOptions {
+  const available = capacity - room - 3; // 3 special tokens
+  const total = DEFAULT_FIM_OPTIONS.prefixTokens + DEFAULT_FIM_OPTIONS.suffixTokens;
+  if (available >= total) return DEFAULT_FIM_OPTIONS;
+  const prefixTokens = Math.max(1, Math.floor((available * DEFAULT_FIM_OPTIONS.prefixTokens) / total));
+  return { prefixTokens, suffixTokens: Math.max(0, available - prefixTokens) };
+}
+
 const STOP_IDS = [SPECIAL_IDS.endOfText, SPECIAL_IDS.fileSep, SPECIAL_IDS.fimPrefix, SPECIAL_IDS.fimSuffix, SPECIAL_IDS.fimMiddle, SPECIAL_IDS.pad];
 
 export class FimCompleter {

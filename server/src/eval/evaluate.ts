@@ -8,7 +8,7 @@
  *   (CodeXGLUE / RepoBench convention). Deterministic given the seed.
  */
 import { performance } from 'node:perf_hooks';
-import { FimCompleter, DEFAULT_FIM_OPTIONS } from '../engine/fim-completer.js';
+import { FimCompleter, fimOptionsFor } from '../engine/fim-completer.js';
 import type { ModelRunner } from '../engine/model-runner.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { SPECIAL_IDS } from '../tokenizer/special-tokens.js';
@@ -143,17 +143,7 @@ export async function evaluate(runner: ModelRunner, tokenizer: Tokenizer, files:
   if (files.length === 0) throw new Error('no source files to evaluate on (looked for code files by extension, skipping vendored folders)');
   const t0 = performance.now();
   const bpb = await bitsPerByte(runner, tokenizer, files, o);
-  const completer = new FimCompleter(runner, tokenizer, fimBudget(runner));
+  const completer = new FimCompleter(runner, tokenizer, fimOptionsFor(runner.cache.capacity));
   const lines = await lineCompletion(completer, files, o);
   return { files: files.length, bpb, lineCompletion: lines, seconds: (performance.now() - t0) / 1000 };
-}
-
-/** The default prompt budgets, shrunk to fit a small context. */
-export function fimBudget(runner: ModelRunner): typeof DEFAULT_FIM_OPTIONS {
-  const cap = runner.cache.capacity;
-  const room = cap - 64 - 3; // leave room for the completion
-  const total = DEFAULT_FIM_OPTIONS.prefixTokens + DEFAULT_FIM_OPTIONS.suffixTokens;
-  if (room >= total) return DEFAULT_FIM_OPTIONS;
-  const prefixTokens = Math.floor((room * DEFAULT_FIM_OPTIONS.prefixTokens) / total);
-  return { prefixTokens, suffixTokens: room - prefixTokens };
 }

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { loadRunner } from '../engine/load-runner.js';
-import { FimCompleter } from '../engine/fim-completer.js';
+import { FimCompleter, fimOptionsFor } from '../engine/fim-completer.js';
 import type { ProviderChoice } from '../engine/ort.js';
 import { loadTokenizer } from '../tokenizer/storage.js';
 import { modelAccount } from '../model/flops.js';
@@ -25,7 +25,7 @@ export async function loadOnnxCompletionModel(dir: string, opts: { provider?: Pr
     await runner.dispose();
     throw new Error(`model in ${dir} has a vocabulary of ${runner.config.vocabSize} but its tokenizer has ${tokenizer.vocabSize} tokens: they were not trained together`);
   }
-  return new OnnxCompletionModel(dir, new FimCompleter(runner, tokenizer));
+  return new OnnxCompletionModel(dir, new FimCompleter(runner, tokenizer, fimOptionsFor(runner.cache.capacity)));
 }
 
 class OnnxCompletionModel implements CompletionModel {
