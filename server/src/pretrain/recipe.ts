@@ -45,9 +45,11 @@ export interface RecipeOptions {
   tokenizerTrainMb: number;
   evalLimit: number;
   log: (line: string) => void;
+  /** Recorded with the results. */
+  machine?: string;
 }
 
-export const DEFAULT_RECIPE: Omit<RecipeOptions, 'work' | 'modelOut' | 'log'> = {
+export const DEFAULT_RECIPE: Omit<RecipeOptions, 'work' | 'modelOut' | 'log' | 'machine'> = {
   modelName: 'memoryformer-code-mini',
   preset: 'code-mini',
   vocabSize: 4096, // small vocabulary: the embedding and LM head stay small next to the tables
@@ -150,7 +152,7 @@ export async function runRecipe(o: RecipeOptions): Promise<{ mf: ModelResult; de
   const denseCfg = denseCounterpart(mfCfg);
   const dense = await trainOne(denseCfg, { ...tcFor(denseCfg), steps: mf.steps }, tokens, join(o.work, 'dense'), o, heldOut, tokenizerPath);
 
-  const results = { mf, dense, tokenizer: { vocabSize: tokenizer.vocabSize }, corpus: manifest.sources.length, recipe: { ...o, log: undefined } };
+  const results = { mf, dense, tokenizer: { vocabSize: tokenizer.vocabSize }, corpus: manifest.sources.length, recipe: { ...o, log: undefined }, machine: o.machine, mfConfig: mfCfg };
   writeFileSync(join(o.work, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   await writeDirAtomic(o.modelOut, async (tmp) => {
     for (const f of ['config.json', 'model.safetensors']) await copyFile(join(o.work, 'memoryformer', MODEL_DIR, f), join(tmp, f));

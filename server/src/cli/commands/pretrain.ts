@@ -2,7 +2,17 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import type { Command } from '../main.js';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { DEFAULT_RECIPE, runRecipe } from '../../pretrain/recipe.js';
+import { renderModelCard, type RecipeResults } from '../../pretrain/model-card.js';
+import { machineDescription } from '../../bench/timing.js';
+
+/** Writes README.md (the model card) into a model folder from its results.json and config.json. */
+export function writeModelCard(modelDir: string): void {
+  const results = JSON.parse(readFileSync(join(modelDir, 'results.json'), 'utf8')) as RecipeResults;
+  results.mfConfig ??= JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8'));
+  writeFileSync(join(modelDir, 'README.md'), renderModelCard(results));
+}
 
 const D = DEFAULT_RECIPE;
 const USAGE = `Usage: memoryformer pretrain [--work DIR] [--out DIR] [options]
@@ -23,6 +33,7 @@ Options:
   --vocab N            tokenizer vocabulary (default ${D.vocabSize})
   --eval-limit N       line-completion positions in the evaluation (default ${D.evalLimit})
   --seed N             seed of everything random (default ${D.seed})
+  --card-only          only (re)write the model card README.md from the folder's results.json
 `;
 
 function int(v: string | undefined, what: string, dflt: number): number {
@@ -50,14 +61,20 @@ export const pretrainCommand: Command = {
         vocab: { type: 'string' },
         'eval-limit': { type: 'string' },
         seed: { type: 'string' },
+        'card-only': { type: 'boolean', default: false },
       },
     });
+    const modelOut = v.out ?? join('models', D.modelName);
+    if (v['card-only']) {
+      writeModelCard(modelOut);
+      return;
+    }
     const t0 = Date.now();
     const log = (line: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(5)} s] ${line}\n`);
     await runRecipe({
       ...D,
       work: v.work,
-      modelOut: v.out ?? join('models', D.modelName),
+      modelOut,
       preset: v.preset,
       steps: int(v.steps, 'steps', D.steps),
       timeBudgetSec: int(v['time-budget'], 'time-budget', D.timeBudgetSec),
@@ -67,6 +84,8 @@ export const pretrainCommand: Command = {
       evalLimit: int(v['eval-limit'], 'eval-limit', D.evalLimit),
       seed: int(v.seed, 'seed', D.seed),
       log,
+      machine: machineDescription(),
     });
+    writeModelCard(modelOut);
   },
 };
