@@ -10,10 +10,11 @@ import type { Command } from '../main.js';
 import { benchLayers } from '../../bench/layer-bench.js';
 import { benchDecode } from '../../bench/decode-bench.js';
 import { benchKernels, HEADER as KERNEL_HEADER } from '../../kernels/bench-kernels.js';
+import { benchTrain } from '../../train/bench-train.js';
 import { machineDescription } from '../../bench/timing.js';
 import { ortVersion, PROVIDERS, type ProviderName } from '../../engine/ort.js';
 
-const SUITES = ['layers', 'kernels', 'decode'] as const;
+const SUITES = ['layers', 'kernels', 'decode', 'train'] as const;
 type Suite = (typeof SUITES)[number];
 
 const USAGE = `Usage: memoryformer bench [--suite ${SUITES.join(',')}] [options]
@@ -24,6 +25,7 @@ Measures speed side by side in one run, on this machine (figures go to docs/BENC
   kernels  the native Memory Layer kernels (fp32/fp16/int8, row-major and tiled) against ORT's dense
            MatMul kernel time, and table-read bandwidth against this machine's read bandwidth
   decode   whole-model decode tokens/s of MemoryFormer presets against their dense twins
+  train    training tokens/s of the code presets and their dense twins, with a step's breakdown
 
 Options:
   --suite LIST      comma-separated suites (default: all)
@@ -89,6 +91,10 @@ export const benchCommand: Command = {
         rows.push(...(await benchDecode({ presets: values.presets.split(','), provider, threads: t, promptTokens: 64, decodeTokens: 64, reps: Math.max(3, Math.round(reps / 4)), log: (l) => log(`threads=${t} ${l}`) })));
       }
       result.decode = rows;
+    }
+    if (suites.includes('train')) {
+      log('\n# Training steps (batch 8 x seq 128, random tokens; each preset, then its dense twin)');
+      result.train = await benchTrain({ presets: values.presets.split(','), threads: Math.max(...threads), provider, log });
     }
     if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2) + '\n');
   },
