@@ -41,7 +41,9 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
 
 export function dashboardHtml(o: PageOptions): string {
   if (!NONCE.test(o.nonce)) throw new Error('dashboardHtml: nonce must be 16-128 base64/hex characters (use crypto.randomBytes(16).toString("base64"))');
-  if (/[\s;,'"]/.test(o.cspSource) || !o.cspSource) throw new Error(`dashboardHtml: cspSource must be one origin expression (webview.cspSource), got '${o.cspSource}'`);
+  // webview.cspSource is a list of source expressions (code-server: `'self' https://*.vscode-cdn.net`);
+  // only characters that could end the directive or the attribute are refused.
+  if (/[;,"<>\n]/.test(o.cspSource) || !o.cspSource.trim()) throw new Error(`dashboardHtml: cspSource must be source expressions (webview.cspSource), got '${o.cspSource}'`);
   for (const [k, v] of [['scriptUri', o.scriptUri], ['styleUri', o.styleUri]] as const) {
     if (!v || /["<>\s]/.test(v)) throw new Error(`dashboardHtml: ${k} must be a URI without quotes, brackets or spaces, got '${v}'`);
   }

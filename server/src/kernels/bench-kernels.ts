@@ -181,12 +181,3 @@ export function formatRow(r: Result): string {
     `${r.kernelUs.toFixed(1).padStart(10)} ${r.denseKernelUs.toFixed(1).padStart(9)} (${r.denseRunUs.toFixed(1).padStart(7)})  ` +
     `${r.ratio.toFixed(2).padStart(5)}  ${r.tableGBs.toFixed(1).padStart(10)}  ${(100 * r.bandwidthFraction).toFixed(0).padStart(9)}%`;
 }
-
-if (require.main === module) {
-  const quick = process.argv.includes('--quick');
-  console.log(HEADER);
-  benchKernels(quick ? { dims: [512, 1024], reps: 9 } : {}).catch((e) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(1);
-  });
-}
