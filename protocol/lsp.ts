@@ -195,17 +195,121 @@ export const StatsRequest = new RequestType0<StatsResult, void>('memoryformer/st
 
 export interface FineTuneParams {
   action: 'start' | 'cancel';
-  /** Files or folders to train on (start only). */
+  /** Workspace folders (absolute paths) to train on (start only). */
   paths?: string[];
+  /**
+   * Folder the fine-tuned model and its report are kept in (start only): the extension passes its
+   * workspace storage (ExtensionContext.storageUri). Result: <storageDir>/finetuned/ (a model folder
+   * with report.json) when the fine-tuned model is better, and <storageDir>/last-fine-tune.json for
+   * every finished run. Default: a per-workspace folder under ~/.cache/memoryformer/.
+   */
+  storageDir?: string;
+  /**
+   * Whether the user trusts the workspace (vscode.workspace.isTrusted). `false` is refused
+   * (FineTuneRefused): training reads every file and the editor then runs what it produced.
+   */
+  trusted?: boolean;
+  /** Workspace-relative globs to leave out, in addition to .gitignore (files.exclude and the project's setting). */
+  exclude?: string[];
+  /** Wall-clock budget of the whole run (collect, evaluate, train, evaluate, save), seconds. Default 600. */
+  timeBudgetSec?: number;
+  /** Most optimiser steps. Default: as many as fit the time budget (at most 2000). */
   steps?: number;
+  /** Peak learning rate. Default: the pretraining rate / 3 with replay data, / 10 without. */
   learningRate?: number;
+  /** Execution provider for training ('auto' picks the fastest available). Default 'auto'. */
+  device?: 'auto' | 'cpu' | 'cuda' | 'webgpu';
   /** Token of a window/workDoneProgress/create the client made; progress is reported on $/progress. */
   workDoneToken?: string | number;
 }
 
 export interface FineTuneResult {
   state: 'started' | 'cancelled' | 'not-running';
+  /** Identifies the run started (start) or cancelled (cancel). */
+  runId?: string;
 }
+
+export type FineTunePhase = 'collect' | 'tokenize' | 'evaluate' | 'train' | 'save';
+
+/** Progress of a fine-tune, as the dashboard charts it (also summarised on $/progress). */
+export interface FineTuneProgressParams {
+  runId: string;
+  phase: FineTunePhase;
+  /** What is happening, one line. */
+  message: string;
+  /** Whole-run completion, 0..100. */
+  percentage: number;
+  elapsedMs: number;
+  step?: number;
+  totalSteps?: number;
+  trainLoss?: number;
+  /** Held-out (validation) loss, on the steps where it was measured. */
+  validLoss?: number;
+  tokensPerSecond?: number;
+  etaSeconds?: number;
+}
+
+/** Scores of one model on the held-out workspace files. */
+export interface FineTuneScores {
+  /** Bits per byte (lower is better). */
+  bitsPerByte: number;
+  /** Line completion exact match and edit similarity, 0..1. */
+  exactMatch: number;
+  editSimilarity: number;
+  /** Held-out cross-entropy per token (nats) on the fine-tuning examples. */
+  validLoss?: number;
+  bytes: number;
+  positions: number;
+}
+
+/** The record of one finished fine-tune (report.json / last-fine-tune.json). */
+export interface FineTuneRunReport {
+  format: 'memoryformer-finetune-report';
+  version: 1;
+  runId: string;
+  startedAt: string;
+  finishedAt: string;
+  /** The model training started from. */
+  baseModel: { dir: string; saveId?: string };
+  /** True when the fine-tuned model was better on held-out bits per byte and was saved. */
+  kept: boolean;
+  /** Why it was kept or not, one sentence. */
+  verdict: string;
+  /** The saved model folder when kept. */
+  modelDir?: string;
+  files: { train: number; heldOut: number; bytes: number; languages: Record<string, { files: number; bytes: number }>; skipped: Record<string, number> };
+  tokens: { workspace: number; replay: number; heldOut: number; seen: number };
+  training: {
+    steps: number;
+    bestStep: number;
+    stoppedBy: 'steps' | 'time' | 'early-stop';
+    learningRate: number;
+    batch: number;
+    seq: number;
+    provider: string;
+    /** How forgetting was limited: 'replay' (pretraining tokens mixed in) or 'low-lr' (no replay data shipped). */
+    regularisation: 'replay' | 'low-lr';
+    replayShare: number;
+    validLossCurve: Array<{ step: number; validLoss: number }>;
+  };
+  before: FineTuneScores;
+  after: FineTuneScores;
+  seconds: { total: number; collect: number; tokenize: number; evaluate: number; train: number; save: number };
+}
+
+/** Sent when a fine-tune ends, however it ends. */
+export interface FineTuneFinishedParams {
+  runId: string;
+  outcome: 'improved' | 'not-improved' | 'cancelled' | 'failed';
+  message: string;
+  /** Present for 'improved' and 'not-improved'. */
+  report?: FineTuneRunReport;
+  /** For 'improved': the folder the server now serves completions from. */
+  modelDir?: string;
+}
+
+export const FineTuneProgressNotification = new NotificationType<FineTuneProgressParams>('memoryformer/fineTuneProgress');
+export const FineTuneFinishedNotification = new NotificationType<FineTuneFinishedParams>('memoryformer/fineTuneFinished');
 
 export const FineTuneRequest = new RequestType<FineTuneParams, FineTuneResult, void>('memoryformer/fineTune');
 
@@ -233,4 +337,6 @@ export const ErrorCodes = Object.freeze({
   ModelLoadFailed: -32051,
   /** No model is loaded. */
   NoModel: -32052,
+  /** A fine-tune cannot start: untrusted workspace, one already running, no real model loaded, bad params. */
+  FineTuneRefused: -32053,
 });

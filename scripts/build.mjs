@@ -12,6 +12,8 @@ const bundles = [
   { entry: 'server/src/cli/main.ts', out: 'dist/server/cli.js', platform: 'node' },
   // The language server's model runs in a worker thread, loaded from next to cli.js.
   { entry: 'server/src/lsp/model-worker.ts', out: 'dist/server/model-worker.js', platform: 'node' },
+  // Fine-tuning runs in its own worker thread so completions keep being answered.
+  { entry: 'server/src/finetune/fine-tune-worker.ts', out: 'dist/server/fine-tune-worker.js', platform: 'node' },
   { entry: 'extension/src/extension.ts', out: 'dist/extension/extension.js', platform: 'node', external: ['vscode'] },
   { entry: 'webview/src/main.ts', out: 'dist/webview/main.js', platform: 'browser', format: 'iife' },
 ];

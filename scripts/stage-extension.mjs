@@ -38,7 +38,7 @@ function productionDependencies() {
 
 /** Files the extension needs from dist/, each checked to exist (a missing bundle is a build problem). */
 function distFiles(target) {
-  const required = ['dist/extension/extension.js', 'dist/server/cli.js', 'dist/server/model-worker.js'];
+  const required = ['dist/extension/extension.js', 'dist/server/cli.js', 'dist/server/model-worker.js', 'dist/server/fine-tune-worker.js'];
   for (const f of required) {
     if (!existsSync(join(root, f))) throw new Error(`${f} is missing: run \`npm run build\` first`);
   }

@@ -157,3 +157,27 @@ test('extension-host tests (mocha) pass inside code-server\'s extension host', {
     assert.equal(code, 0, details);
   }));
 });
+
+test('code-server: the shipped default model (no test model) suggests ghost text and Tab inserts it', { skip, timeout: 300_000 }, async () => {
+  if (prerequisiteError) throw prerequisiteError;
+  const files = {
+    ...sampleWorkspaceFiles(),
+    'src/shapes.ts': 'export interface Point {\n  x: number;\n  y: number;\n}\n\nexport function distance(a: Point, b: Point): number {\n  const dx = a.x - b.x;\n',
+  };
+  const devEnv: Record<string, string> = process.env.MEMORYFORMER_SERVER_MODULE ? { MEMORYFORMER_SERVER_MODULE: process.env.MEMORYFORMER_SERVER_MODULE } : {};
+  await withSession('extension-real-model', { files, extensions: [packaged!.vsix], env: devEnv }, (s) => withExtensionLogs(s.dir, async () => {
+    const { page } = s;
+    await openFile(page, 'src/shapes.ts');
+    await waitForStatus(page, 'ready', 90_000);
+    await page.keyboard.press('Control+End');
+    const before = await editorText(page);
+    await typeText(page, '  const dy = a.');
+    const ghost = await waitForGhostText(page, 60_000);
+    assert.ok(ghost.trim().length > 0, 'the real model suggested something');
+    await screenshot(page, 'extension-real-model-ghost-text');
+    await page.keyboard.press('Tab');
+    await page.waitForFunction((g) => (document.querySelector('.editor-instance .view-lines')?.textContent ?? '').replace(/\u00a0/g, ' ').includes(g), ghost.trim().slice(0, 20), { timeout: 15_000 });
+    const after = await editorText(page);
+    assert.ok(after.length > before.length, 'the suggestion is in the document');
+  }));
+});

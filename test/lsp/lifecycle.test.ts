@@ -108,8 +108,10 @@ test('unknown methods: a request gets MethodNotFound, a notification is ignored'
   assert.equal((await s.conn.sendRequest(StatusRequest)).state, 'ready');
 });
 
-test('fineTune is declared but not available yet; cancel is harmless', async () => {
-  await rejects(s.conn.sendRequest(FineTuneRequest, { action: 'start' }), ErrorCodes.NotAvailable, /not available yet/);
+test('fineTune refuses bad starts clearly (no paths, untrusted, the protocol-test model); cancel is harmless', async () => {
+  await rejects(s.conn.sendRequest(FineTuneRequest, { action: 'start' }), ErrorCodes.FineTuneRefused, /needs paths/);
+  await rejects(s.conn.sendRequest(FineTuneRequest, { action: 'start', paths: ['/tmp'], trusted: false }), ErrorCodes.FineTuneRefused, /untrusted workspace/);
+  await rejects(s.conn.sendRequest(FineTuneRequest, { action: 'start', paths: ['/tmp'], trusted: true }), ErrorCodes.FineTuneRefused, /needs a real model/);
   assert.deepEqual(await s.conn.sendRequest(FineTuneRequest, { action: 'cancel' }), { state: 'not-running' });
   await rejects(s.conn.sendRequest(FineTuneRequest, { action: 'explode' } as never), -32602, /action/);
 });

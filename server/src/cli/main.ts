@@ -17,6 +17,7 @@ import { evalCommand } from './commands/eval.js';
 import { trainCommand } from './commands/train.js';
 import { corpusCommand } from './commands/corpus.js';
 import { pretrainCommand } from './commands/pretrain.js';
+import { finetuneCommand } from './commands/finetune.js';
 
 export interface Command {
   /** One line for `memoryformer --help`. */
@@ -41,6 +42,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   train: trainCommand,
   corpus: corpusCommand,
   pretrain: pretrainCommand,
+  finetune: finetuneCommand,
 };
 
 function mainUsage(): string {

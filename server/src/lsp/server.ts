@@ -16,10 +16,13 @@ import {
   type InlineCompletionList,
   type InlineCompletionParams,
   type CancellationToken,
+  WorkDoneProgress,
 } from 'vscode-languageserver/node';
 import { TextDocument, type Position } from 'vscode-languageserver-textdocument';
 import {
   ErrorCodes,
+  FineTuneFinishedNotification,
+  FineTuneProgressNotification,
   FineTuneRequest,
   SetModelRequest,
   StatsRequest,
@@ -34,6 +37,7 @@ import {
   type StatusResult,
 } from '../../../protocol/lsp.js';
 import { CompletionService } from './completion-service.js';
+import { FineTuneRefusal, FineTuneService } from './fine-tune-service.js';
 import type { Logger } from './logger.js';
 import { ModelHost } from './model-host.js';
 import { watchParent } from './parent-watch.js';
@@ -66,15 +70,31 @@ export function startServer(options: ServerOptions): Connection {
   const service = new CompletionService(host, stats, resolveSettings(undefined).settings, options);
   let shutdownRequested = false;
   let lastStatus = '';
+  const fineTuner = new FineTuneService({
+    progress: (token, value) => void connection.sendProgress(WorkDoneProgress.type, token, value).catch(() => {}),
+    notifyProgress: (p) => void connection.sendNotification(FineTuneProgressNotification, p).catch(() => {}),
+    notifyFinished: (p) => void connection.sendNotification(FineTuneFinishedNotification, p).catch(() => {}),
+    log: (level, text) => log.log(level, text),
+    currentModelDir: () => (host.info && host.info.provider !== 'test' ? host.source : undefined),
+    switchModel: async (dir) => {
+      // Keep the provider and threads the server was started with.
+      const started = options.model?.kind === 'onnx' ? options.model : undefined;
+      await loadModel({ ...(started ?? { kind: 'onnx' }), dir });
+      service.cache.clear();
+    },
+    onChange: () => publishStatus(),
+  });
 
   const status = (): StatusResult => {
     const s: StatusResult = { state: serverState(), serverVersion: SERVER_VERSION, inFlight: service.scheduler.inFlight };
     if (host.info) s.model = host.info;
     if (host.source) s.modelSource = host.source;
-    if (host.message) s.message = host.message;
+    const message = host.message ?? fineTuner.statusMessage;
+    if (message) s.message = message;
     return s;
   };
   const serverState = (): ServerState => {
+    if (host.state === 'ready' && fineTuner.active) return 'fine-tuning';
     if (host.state === 'ready') return service.scheduler.inFlight > 0 ? 'busy' : 'ready';
     if (host.state === 'idle') return 'error';
     return host.state;
@@ -183,12 +203,17 @@ export function startServer(options: ServerOptions): Connection {
   connection.onRequest(FineTuneRequest, (p) => fineTune(p));
   connection.onRequest(SetModelRequest, (p) => setModel(p));
 
-  const fineTune = (p: FineTuneParams): FineTuneResult => {
+  const fineTune = async (p: FineTuneParams): Promise<FineTuneResult> => {
     if (!p || (p.action !== 'start' && p.action !== 'cancel')) {
       throw new ResponseError(RpcErrorCodes.InvalidParams, `memoryformer/fineTune needs { action: "start" | "cancel" }, got ${JSON.stringify(p)}`);
     }
-    if (p.action === 'cancel') return { state: 'not-running' };
-    throw new ResponseError(ErrorCodes.NotAvailable, 'fine-tuning is not available yet in this build of the MemoryFormer server (memoryformer/fineTune is declared, not implemented)');
+    if (p.action === 'cancel') return fineTuner.cancel();
+    try {
+      return fineTuner.start(p);
+    } catch (e) {
+      if (e instanceof FineTuneRefusal) throw new ResponseError(ErrorCodes.FineTuneRefused, e.message);
+      throw e;
+    }
   };
 
   const setModel = async (p: SetModelParams): Promise<StatusResult> => {
@@ -212,6 +237,7 @@ export function startServer(options: ServerOptions): Connection {
     shutdownRequested = true;
     service.scheduler.abortAll();
     parent.stop();
+    await fineTuner.dispose();
     await host.dispose();
   });
 
