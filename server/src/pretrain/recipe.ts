@@ -65,6 +65,9 @@ export const DEFAULT_RECIPE: Omit<RecipeOptions, 'work' | 'modelOut' | 'log' | '
   evalLimit: 500,
 };
 
+/** Tokens of replay.bin (uint16): ~2 MB, enough variety for the replay share of a fine-tune. */
+export const REPLAY_TOKENS = 1_000_000;
+
 export interface ModelResult {
   arch: ModelConfig['arch'];
   steps: number;
@@ -159,6 +162,8 @@ export async function runRecipe(o: RecipeOptions): Promise<{ mf: ModelResult; de
     await copyFile(tokenizerPath, join(tmp, 'tokenizer.json'));
     writeFileSync(join(tmp, 'SOURCES.md'), renderSourcesMarkdown(manifest, o.modelName));
     writeFileSync(join(tmp, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+    // A slice of the pretraining stream that fine-tuning mixes in so the model does not forget.
+    writeFileSync(join(tmp, 'replay.bin'), readFileSync(join(corpusDir, 'train.bin')).subarray(0, REPLAY_TOKENS * 2));
   });
   o.log(`model written to ${o.modelOut}`);
   return { mf, dense };
