@@ -15,10 +15,10 @@ const tokenizer = trainBpe(corpus, { vocabSize: 400 });
 async function completer(seed = 91): Promise<FimCompleter> {
   const cfg = { ...tinyConfig('memoryformer'), vocabSize: tokenizer.vocabSize, maxSeqLen: 256 };
   const { gw } = graphWeights(cfg, seed);
-  return new FimCompleter(await ModelRunner.create(cfg, gw), tokenizer, { prefixTokens: 60, suffixTokens: 20 });
+  return new FimCompleter(await ModelRunner.create(cfg, gw), tokenizer, { prefixTokens: 60, suffixTokens: 20, tokenHealing: true, repetitionPenalty: 1 });
 }
 
-test('the prompt is SPM: <fim_prefix><fim_suffix> suffix <fim_middle> prefix, budgets applied, word endings healed', async () => {
+test('the prompt is SPM: <fim_prefix><fim_suffix> suffix <fim_middle> prefix, budgets applied, the last token healed', async () => {
   const c = await completer();
   const { ids, healed } = c.buildPrompt('const value = computeTot', '\nreturn value;\n');
   assert.deepEqual(ids.slice(0, 2), [SPECIAL_IDS.fimPrefix, SPECIAL_IDS.fimSuffix]);
@@ -27,8 +27,15 @@ test('the prompt is SPM: <fim_prefix><fim_suffix> suffix <fim_middle> prefix, bu
   // The healed bytes plus the prompt's prefix part give back the whole prefix.
   const prefixText = Buffer.from(tokenizer.decode(ids.slice(mid + 1))).toString() + Buffer.from(healed!).toString();
   assert.equal(prefixText, 'const value = computeTot');
-  // A prefix ending in a bracket or newline is not healed.
-  assert.equal(c.buildPrompt('f(\n', '').healed, null);
+  // Every ending is healed (a newline too); with healing off, the prompt keeps the whole prefix.
+  assert.deepEqual(Buffer.from(c.buildPrompt('f(\n', '').healed!).toString(), '\n');
+  const off = new FimCompleter(c.runner, tokenizer, { ...c.options, tokenHealing: false });
+  assert.equal(off.buildPrompt('f(\n', '').healed, null);
+  // The first token allowed after healing starts with the healed bytes (and includes the token itself).
+  const { healed: h } = c.buildPrompt('const value = computeTot', '');
+  const allowed = (c as unknown as { allowedAfterHealing(b: Uint8Array): number[] }).allowedAfterHealing(h!);
+  assert.ok(allowed.length > 0);
+  for (const id of allowed) assert.ok(Buffer.from(tokenizer.tokenBytes(id)).toString('latin1').startsWith(Buffer.from(h!).toString('latin1')));
   // Budgets: a long prefix keeps its end, a long suffix its start.
   const long = c.buildPrompt('x = 1;\n'.repeat(200), 'y = 2;\n'.repeat(200));
   const m = long.ids.indexOf(SPECIAL_IDS.fimMiddle);

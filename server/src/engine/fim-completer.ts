@@ -42,10 +42,18 @@ export interface FimOptions {
   prefixTokens: number;
   /** Token budget for the text after the cursor. */
   suffixTokens: number;
+  /** Re-generate the prompt's last token under a prefix constraint (see the file comment). */
+  tokenHealing: boolean;
+  /**
+   * Logit penalty for tokens already generated in this completion (CTRL-style: positive logits
+   * divided, negative multiplied). Small models loop ("b, b, b, ..."); the prompt is not
+   * penalised because code rightly repeats identifiers from its context.
+   */
+  repetitionPenalty: number;
 }
 
 /** Budgets in the spirit of Continue (prefix <= 30%... of 1024) scaled to a small model's context. */
-export const DEFAULT_FIM_OPTIONS: FimOptions = { prefixTokens: 384, suffixTokens: 96 };
+export const DEFAULT_FIM_OPTIONS: FimOptions = { prefixTokens: 384, suffixTokens: 96, tokenHealing: true, repetitionPenalty: 1.2 };
 
 /**
  * The default budgets, shrunk in proportion to fit a model's context while leaving `room` tokens
@@ -56,7 +64,7 @@ export function fimOptionsFor(capacity: number, room = 64): FimOptions {
   const total = DEFAULT_FIM_OPTIONS.prefixTokens + DEFAULT_FIM_OPTIONS.suffixTokens;
   if (available >= total) return DEFAULT_FIM_OPTIONS;
   const prefixTokens = Math.max(1, Math.floor((available * DEFAULT_FIM_OPTIONS.prefixTokens) / total));
-  return { prefixTokens, suffixTokens: Math.max(0, available - prefixTokens) };
+  return { ...DEFAULT_FIM_OPTIONS, prefixTokens, suffixTokens: Math.max(0, available - prefixTokens) };
 }
 
 const STOP_IDS = [SPECIAL_IDS.endOfText, SPECIAL_IDS.fileSep, SPECIAL_IDS.fimPrefix, SPECIAL_IDS.fimSuffix, SPECIAL_IDS.fimMiddle, SPECIAL_IDS.pad];
@@ -85,13 +93,11 @@ export class FimCompleter {
     if (suf.length > this.options.suffixTokens) suf = suf.slice(0, this.options.suffixTokens);
     let healed: Uint8Array | null = null;
     const last = pre[pre.length - 1];
-    if (last !== undefined && !isSpecialId(last)) {
-      const bytes = this.tokenizer.tokenBytes(last);
-      // Heal word-like endings only; a trailing newline or bracket is a complete token.
-      if (/[A-Za-z0-9_]$/.test(Buffer.from(bytes).toString('latin1'))) {
-        healed = bytes;
-        pre = pre.slice(0, -1);
-      }
+    if (this.options.tokenHealing && last !== undefined && !isSpecialId(last)) {
+      // Any last token may be cut where the cursor is ("ret" of "return", the space of " 'fs'"):
+      // the first generated token must start with its bytes, and may be the same token.
+      healed = this.tokenizer.tokenBytes(last);
+      pre = pre.slice(0, -1);
     }
     const ids = [SPECIAL_IDS.fimPrefix, SPECIAL_IDS.fimSuffix, ...suf, SPECIAL_IDS.fimMiddle, ...pre];
     return { ids, healed };
@@ -140,6 +146,7 @@ export class FimCompleter {
       signal,
       stopTokens: STOP_IDS,
       allowedFirstTokens: healed ? this.allowedAfterHealing(healed) : undefined,
+      repetitionPenalty: this.options.repetitionPenalty,
       onToken: (gen) => {
         let piece = decoder.push(gen[gen.length - 1]!);
         if (skip > 0) {

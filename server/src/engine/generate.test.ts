@@ -74,3 +74,9 @@ test('sampling: seeded, temperature-scaled, restricted to the nucleus', () => {
   // Temperature 0 is greedy.
   assert.equal(sampleToken(logits, { temperature: 0, topP: 1 }, r), sorted[0]);
 });
+
+test('repetition penalty: CTRL-style on generated tokens only', async () => {
+  const { penalise } = await import('./generate.js');
+  const logits = Float32Array.from([2, -1, 0.5, 3]);
+  assert.deepEqual(Array.from(penalise(logits, [0, 1, 1], 2)), [1, -2, 0.5, 3]);
+});

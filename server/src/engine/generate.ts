@@ -17,6 +17,8 @@ export interface GenerateOptions extends SamplingOptions {
    * token was removed and the model must produce a token that starts with its bytes).
    */
   allowedFirstTokens?: readonly number[];
+  /** > 1 discourages tokens already generated in this call (CTRL-style). Default 1 (off). */
+  repetitionPenalty?: number;
   /** Called after each token with all generated ids so far; return false to stop. */
   onToken?: (ids: readonly number[]) => boolean | void;
 }
@@ -47,6 +49,7 @@ export async function generate(runner: ModelRunner, prompt: readonly number[], o
       break;
     }
     if (tokens.length === 0 && opts.allowedFirstTokens?.length) logits = restrictTo(logits, opts.allowedFirstTokens);
+    if (opts.repetitionPenalty && opts.repetitionPenalty !== 1 && tokens.length) logits = penalise(logits, tokens, opts.repetitionPenalty);
     const next = sampleToken(logits, opts, rng);
     if (stop.has(next)) {
       stopReason = 'stop-token';
@@ -71,5 +74,12 @@ export async function generate(runner: ModelRunner, prompt: readonly number[], o
 function restrictTo(logits: Float32Array, allowed: readonly number[]): Float32Array {
   const out = new Float32Array(logits.length).fill(-Infinity);
   for (const id of allowed) out[id] = logits[id]!;
+  return out;
+}
+
+/** CTRL-style penalty on tokens already generated: positive logits divided, negative multiplied. */
+export function penalise(logits: Float32Array, seen: readonly number[], penalty: number): Float32Array {
+  const out = Float32Array.from(logits);
+  for (const id of new Set(seen)) out[id] = out[id]! > 0 ? out[id]! / penalty : out[id]! * penalty;
   return out;
 }

@@ -130,6 +130,27 @@ async function trainOne(cfg: ModelConfig, tc: TrainConfig, tokens: Int32Array, o
   };
 }
 
+/**
+ * Evaluates the recipe's two trained models again (after a change to the completion engine) and
+ * rewrites results.json in the work folder and the model folder.
+ */
+export async function reevaluate(work: string, modelOut: string, log: (line: string) => void): Promise<void> {
+  const results = JSON.parse(readFileSync(join(work, 'results.json'), 'utf8')) as { mf: ModelResult; dense: ModelResult; recipe: RecipeOptions };
+  const files = collectSourceFiles(join(work, 'held-out'));
+  const tokenizer = await loadTokenizer(join(work, 'tokenizer.json'));
+  for (const [key, sub] of [['mf', 'memoryformer'], ['dense', 'dense']] as const) {
+    const runner = await loadRunner(join(work, sub, MODEL_DIR));
+    results[key].eval = await evaluate(runner, tokenizer, files, { seed: results.recipe.seed, limit: results.recipe.evalLimit });
+    await runner.dispose();
+    const e = results[key].eval;
+    log(`${sub}: held-out bpb ${e.bpb.bitsPerByte.toFixed(3)}, EM ${(100 * e.lineCompletion.exactMatch).toFixed(1)}%, ES ${(100 * e.lineCompletion.editSimilarity).toFixed(1)}%`);
+  }
+  const text = JSON.stringify(results, null, 2) + '\n';
+  writeFileSync(join(work, 'results.json'), text);
+  const inModel = JSON.parse(readFileSync(join(modelOut, 'results.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(modelOut, 'results.json'), JSON.stringify({ ...inModel, mf: results.mf, dense: results.dense }, null, 2) + '\n');
+}
+
 export async function runRecipe(o: RecipeOptions): Promise<{ mf: ModelResult; dense: ModelResult }> {
   const corpusDir = join(o.work, 'corpus');
   o.log(`corpus -> ${corpusDir}`);

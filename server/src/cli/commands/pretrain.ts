@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import type { Command } from '../main.js';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { DEFAULT_RECIPE, runRecipe } from '../../pretrain/recipe.js';
+import { DEFAULT_RECIPE, reevaluate, runRecipe } from '../../pretrain/recipe.js';
 import { renderModelCard, type RecipeResults } from '../../pretrain/model-card.js';
 import { machineDescription } from '../../bench/timing.js';
 
@@ -34,6 +34,8 @@ Options:
   --eval-limit N       line-completion positions in the evaluation (default ${D.evalLimit})
   --seed N             seed of everything random (default ${D.seed})
   --card-only          only (re)write the model card README.md from the folder's results.json
+  --reevaluate         evaluate the two trained models in the work folder again (after an engine
+                       change), update results.json and the model card
 `;
 
 function int(v: string | undefined, what: string, dflt: number): number {
@@ -62,9 +64,15 @@ export const pretrainCommand: Command = {
         'eval-limit': { type: 'string' },
         seed: { type: 'string' },
         'card-only': { type: 'boolean', default: false },
+        reevaluate: { type: 'boolean', default: false },
       },
     });
     const modelOut = v.out ?? join('models', D.modelName);
+    if (v.reevaluate) {
+      await reevaluate(v.work, modelOut, (l) => process.stdout.write(l + '\n'));
+      writeModelCard(modelOut);
+      return;
+    }
     if (v['card-only']) {
       writeModelCard(modelOut);
       return;
