@@ -11,10 +11,20 @@ import { benchLayers } from '../../bench/layer-bench.js';
 import { benchDecode } from '../../bench/decode-bench.js';
 import { benchKernels, HEADER as KERNEL_HEADER } from '../../kernels/bench-kernels.js';
 import { benchTrain } from '../../train/bench-train.js';
+import { benchLsp, defaultBenchFile } from '../../bench/lsp-bench.js';
+import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+
+/** The folder holding package.json above `from` (the sources and the bundle sit at different depths). */
+function packageRoot(from: string): string {
+  let dir = from;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
 import { machineDescription } from '../../bench/timing.js';
 import { ortVersion, PROVIDERS, type ProviderName } from '../../engine/ort.js';
 
-const SUITES = ['layers', 'kernels', 'decode', 'train'] as const;
+const SUITES = ['layers', 'kernels', 'decode', 'train', 'lsp'] as const;
 type Suite = (typeof SUITES)[number];
 
 const USAGE = `Usage: memoryformer bench [--suite ${SUITES.join(',')}] [options]
@@ -26,6 +36,8 @@ Measures speed side by side in one run, on this machine (figures go to docs/BENC
            MatMul kernel time, and table-read bandwidth against this machine's read bandwidth
   decode   whole-model decode tokens/s of MemoryFormer presets against their dense twins
   train    training tokens/s of the code presets and their dense twins, with a step's breakdown
+  lsp      completion latency through the real language server (the built bundle) on a 1,000-line
+           file with the default model: fresh positions, typed-ahead positions, a 50-keystroke burst
 
 Options:
   --suite LIST      comma-separated suites (default: all)
@@ -95,6 +107,18 @@ export const benchCommand: Command = {
     if (suites.includes('train')) {
       log('\n# Training steps (batch 8 x seq 128, random tokens; each preset, then its dense twin)');
       result.train = await benchTrain({ presets: values.presets.split(','), threads: Math.max(...threads), provider, log });
+    }
+    if (suites.includes('lsp')) {
+      log('\n# Completion latency through the language server (ms, request to response)');
+      const root = packageRoot(__dirname);
+      const r = await benchLsp({ cli: join(root, 'dist', 'server', 'cli.js'), file: defaultBenchFile(root), positions: 60, threads: Math.max(...threads), log });
+      const p = (x: { n: number; p50: number; p95: number }) => `p50 ${x.p50.toFixed(1)}, p95 ${x.p95.toFixed(1)} (n=${x.n})`;
+      log(`file ${r.file} (${r.lines} lines)`);
+      log(`fresh position                    ${p(r.fresh)}; ${r.emptyFresh} answered with no suggestion`);
+      log(`typed the suggestion's next char  ${p(r.typedAheadSuggestion)}`);
+      log(`typed another char (KV reuse)     ${p(r.typedAheadOther)}`);
+      log(`burst of ${r.burst.keystrokes} keystrokes: ${r.burst.totalMs.toFixed(0)} ms to the last answer, ${r.burst.modelCalls} model calls`);
+      result.lsp = r;
     }
     if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2) + '\n');
   },
