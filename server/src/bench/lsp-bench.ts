@@ -33,7 +33,10 @@ export interface Percentiles {
 export interface LspBenchResult {
   file: string;
   lines: number;
+  /** Mid-line, code to the right: the suggestion finishes the line. */
   fresh: Percentiles;
+  /** At the end of a line being typed: the suggestion may run over several lines. */
+  freshMultiLine: Percentiles;
   typedAheadSuggestion: Percentiles;
   typedAheadOther: Percentiles;
   burst: { keystrokes: number; totalMs: number; modelCalls: number; lastResponseMs: number };
@@ -107,14 +110,17 @@ export async function benchLsp(o: LspBenchOptions): Promise<LspBenchResult> {
     const candidates = lines.map((l, i) => ({ l, i })).filter(({ l }) => l.trim().length > 8);
     rng.shuffle(candidates);
     const fresh: number[] = [];
+    const freshMulti: number[] = [];
     const aheadSuggestion: number[] = [];
     const aheadOther: number[] = [];
     let empty = 0;
     // Warm-up: first runs allocate and compile.
     for (let i = 0; i < 3; i++) await complete(candidates[i]!.i, Math.floor(candidates[i]!.l.length / 2));
     for (const { i, l } of candidates.slice(3, 3 + o.positions)) {
-      const col = Math.max(1, Math.floor(l.length * (0.3 + 0.5 * rng.next())));
-      cutLine(i, col);
+      // Single-line: a cursor mid-line, not inside a word (the next character is not a word character).
+      let col = Math.max(1, Math.floor(l.length * (0.2 + 0.6 * rng.next())));
+      while (col < l.length && /[\w$]/.test(l[col]!)) col++;
+      if (col >= l.length) col = Math.max(1, l.length - 1);
       const r = await complete(i, col);
       fresh.push(r.ms);
       if (!r.text) {
@@ -122,14 +128,19 @@ export async function benchLsp(o: LspBenchOptions): Promise<LspBenchResult> {
         // The user types a character that is not a suggestion: the prompt extends the cached one.
         insert(i, col, 'x');
         aheadOther.push((await complete(i, col + 1)).ms);
-        continue;
+      } else {
+        insert(i, col, r.text[0]!);
+        aheadSuggestion.push((await complete(i, col + 1)).ms);
       }
-      insert(i, col, r.text[0]!);
-      aheadSuggestion.push((await complete(i, col + 1)).ms);
+    }
+    for (const { i, l } of candidates.slice(3 + o.positions, 3 + 2 * Math.ceil(o.positions / 3) + o.positions)) {
+      const col = Math.max(1, Math.floor(l.length * (0.3 + 0.5 * rng.next())));
+      cutLine(i, col);
+      freshMulti.push((await complete(i, col)).ms);
     }
     // A burst: 50 keystrokes, each followed by a request, without waiting; only the last matters.
     const before = await conn.sendRequest(StatsRequest);
-    const target = candidates[3 + o.positions]!;
+    const target = candidates[candidates.length - 1]!;
     const t0 = performance.now();
     const pending: Promise<{ ms: number; text: string }>[] = [];
     let col = Math.floor(target.l.length / 2);
@@ -146,6 +157,7 @@ export async function benchLsp(o: LspBenchOptions): Promise<LspBenchResult> {
       file: o.file,
       lines: lines.length,
       fresh: pct(fresh),
+      freshMultiLine: pct(freshMulti),
       typedAheadSuggestion: pct(aheadSuggestion),
       typedAheadOther: pct(aheadOther),
       burst: { keystrokes: 50, totalMs, modelCalls: after.requests.modelCalls - before.requests.modelCalls, lastResponseMs: results[results.length - 1]!.ms },

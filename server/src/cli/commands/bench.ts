@@ -114,7 +114,8 @@ export const benchCommand: Command = {
       const r = await benchLsp({ cli: join(root, 'dist', 'server', 'cli.js'), file: defaultBenchFile(root), positions: 60, threads: Math.max(...threads), log });
       const p = (x: { n: number; p50: number; p95: number }) => `p50 ${x.p50.toFixed(1)}, p95 ${x.p95.toFixed(1)} (n=${x.n})`;
       log(`file ${r.file} (${r.lines} lines)`);
-      log(`fresh position                    ${p(r.fresh)}; ${r.emptyFresh} answered with no suggestion`);
+      log(`fresh position, single-line       ${p(r.fresh)}; ${r.emptyFresh} answered with no suggestion`);
+      log(`fresh position, line end (multi)  ${p(r.freshMultiLine)}`);
       log(`typed the suggestion's next char  ${p(r.typedAheadSuggestion)}`);
       log(`typed another char (KV reuse)     ${p(r.typedAheadOther)}`);
       log(`burst of ${r.burst.keystrokes} keystrokes: ${r.burst.totalMs.toFixed(0)} ms to the last answer, ${r.burst.modelCalls} model calls`);
