@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { buildCorpus } from '../corpus/build-corpus.js';
+import { buildCorpus, type BuildCorpusOptions } from '../corpus/build-corpus.js';
 import { loadSources } from '../corpus/sources.js';
 import { readManifest, readSplitDocuments, splitTextFile } from '../corpus/manifest.js';
 import { writeTokenStreams } from '../corpus/write-token-streams.js';
@@ -47,9 +47,11 @@ export interface RecipeOptions {
   log: (line: string) => void;
   /** Recorded with the results. */
   machine?: string;
+  /** Replaces fetching packages (tests build the corpus from local folders). */
+  fetch?: BuildCorpusOptions['fetch'];
 }
 
-export const DEFAULT_RECIPE: Omit<RecipeOptions, 'work' | 'modelOut' | 'log' | 'machine'> = {
+export const DEFAULT_RECIPE: Omit<RecipeOptions, 'work' | 'modelOut' | 'log' | 'machine' | 'fetch'> = {
   modelName: 'memoryformer-code-mini',
   preset: 'code-mini',
   vocabSize: 4096, // small vocabulary: the embedding and LM head stay small next to the tables
@@ -75,6 +77,8 @@ export interface ModelResult {
   tokensSeen: number;
   lastLoss: number;
   valLoss?: number;
+  /** The first 50 training losses (the recipe's reproducibility is checked on them). */
+  firstLosses: number[];
   eval: EvalReport;
   flopsPerTokenNoAttention: number;
   params: number;
@@ -93,6 +97,7 @@ function writeHeldOutFiles(corpusDir: string, out: string): void {
 async function trainOne(cfg: ModelConfig, tc: TrainConfig, tokens: Int32Array, out: string, o: RecipeOptions, heldOut: string, tokenizerPath: string): Promise<ModelResult> {
   const t0 = performance.now();
   let lastLog = 0;
+  const firstLosses: number[] = [];
   const res = await runTraining({
     model: cfg,
     train: tc,
@@ -100,6 +105,7 @@ async function trainOne(cfg: ModelConfig, tc: TrainConfig, tokens: Int32Array, o
     out,
     timeBudgetSec: o.timeBudgetSec,
     onStep: (r) => {
+      if (firstLosses.length < 50) firstLosses.push(r.loss);
       const now = performance.now();
       if (now - lastLog > 30000 || r.valLoss !== undefined) {
         lastLog = now;
@@ -123,6 +129,7 @@ async function trainOne(cfg: ModelConfig, tc: TrainConfig, tokens: Int32Array, o
     tokensSeen: res.steps * tc.batch * tc.seq * tc.accumulation,
     lastLoss: res.lastLoss,
     valLoss: res.valLoss,
+    firstLosses,
     eval: report,
     flopsPerTokenNoAttention: acc.blocks.detailed.withoutAttention,
     params: acc.total.params,
@@ -154,7 +161,7 @@ export async function reevaluate(work: string, modelOut: string, log: (line: str
 export async function runRecipe(o: RecipeOptions): Promise<{ mf: ModelResult; dense: ModelResult }> {
   const corpusDir = join(o.work, 'corpus');
   o.log(`corpus -> ${corpusDir}`);
-  await buildCorpus({ sources: loadSources(o.sourcesFile), outDir: corpusDir, cacheDir: o.corpusCache, maxBytes: o.maxCorpusMb * 1e6, log: o.log });
+  await buildCorpus({ sources: loadSources(o.sourcesFile), outDir: corpusDir, cacheDir: o.corpusCache, maxBytes: o.maxCorpusMb * 1e6, log: o.log, fetch: o.fetch });
   const manifest = readManifest(corpusDir);
 
   const tokenizerPath = join(o.work, 'tokenizer.json');
@@ -176,7 +183,7 @@ export async function runRecipe(o: RecipeOptions): Promise<{ mf: ModelResult; de
   const denseCfg = denseCounterpart(mfCfg);
   const dense = await trainOne(denseCfg, { ...tcFor(denseCfg), steps: mf.steps }, tokens, join(o.work, 'dense'), o, heldOut, tokenizerPath);
 
-  const results = { mf, dense, tokenizer: { vocabSize: tokenizer.vocabSize }, corpus: manifest.sources.length, recipe: { ...o, log: undefined }, machine: o.machine, mfConfig: mfCfg };
+  const results = { mf, dense, tokenizer: { vocabSize: tokenizer.vocabSize }, corpus: manifest.sources.length, recipe: { ...o, log: undefined, fetch: undefined }, machine: o.machine, mfConfig: mfCfg };
   writeFileSync(join(o.work, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   await writeDirAtomic(o.modelOut, async (tmp) => {
     for (const f of ['config.json', 'model.safetensors']) await copyFile(join(o.work, 'memoryformer', MODEL_DIR, f), join(tmp, f));
