@@ -10,6 +10,8 @@
  * $/progress (work-done progress of fine-tuning), shutdown, exit.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+// Type only (erased): the FLOPs report's shape is restated once, in webview.ts, for the page.
+import type { DashboardFlopsReport } from './webview.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -313,6 +315,28 @@ export const FineTuneFinishedNotification = new NotificationType<FineTuneFinishe
 
 export const FineTuneRequest = new RequestType<FineTuneParams, FineTuneResult, void>('memoryformer/fineTune');
 
+/**
+ * memoryformer/fineTuneSummary: what a fine-tune with these params would train on, without training
+ * (the dry run the extension shows before asking to confirm). Takes the `start` params (paths,
+ * exclude, trusted, timeBudgetSec; `action` is ignored); refused (FineTuneRefused) like a start:
+ * untrusted workspace, missing or relative paths. An empty workspace answers files: 0.
+ */
+export interface FineTuneSummary {
+  files: number;
+  bytes: number;
+  languages: Record<string, { files: number; bytes: number }>;
+  /** Files left out, by reason (lock file, binary, too large, duplicate, ...). */
+  skipped: Record<string, number>;
+  /** bytes / 3.3 (the tokenizer's bytes per token on code). */
+  estimatedTokens: number;
+  /** Training seconds at an assumed throughput, capped by the time budget. */
+  estimatedTrainSeconds: number;
+  /** The budget the whole run would have (params.timeBudgetSec or the default, 600). */
+  timeBudgetSec: number;
+}
+
+export const FineTuneSummaryRequest = new RequestType<FineTuneParams, FineTuneSummary, void>('memoryformer/fineTuneSummary');
+
 // ---------------------------------------------------------------------------------------------
 // memoryformer/setModel
 // ---------------------------------------------------------------------------------------------
@@ -325,6 +349,22 @@ export interface SetModelParams {
 }
 
 export const SetModelRequest = new RequestType<SetModelParams, StatusResult, void>('memoryformer/setModel');
+
+// ---------------------------------------------------------------------------------------------
+// memoryformer/flops
+// ---------------------------------------------------------------------------------------------
+
+export interface FlopsParams {
+  /** Sequence length to count at; default: the loaded model's context length (ModelInfo.maxContext). */
+  seqLen?: number;
+}
+
+/**
+ * The FLOPs and memory report (server/src/model/flops.ts FlopsReport, what `memoryformer flops --json`
+ * prints) of the loaded model's config against its dense counterpart, for the dashboard. Its `preset`
+ * is the loaded model's ModelInfo.preset. Fails with NoModel when no real model is loaded.
+ */
+export const FlopsRequest = new RequestType<FlopsParams, DashboardFlopsReport, void>('memoryformer/flops');
 
 // ---------------------------------------------------------------------------------------------
 // Error codes (JSON-RPC application range) the custom methods use.

@@ -7,7 +7,9 @@ import * as vscode from 'vscode';
 import { SECTION, type ExtensionConfig } from './config.js';
 import { DashboardPanel } from './dashboard-panel.js';
 import { fineTuneWorkspace } from './fine-tune.js';
+import { discardFineTunedModel, findFineTunedModel } from './fine-tuned-model.js';
 import { errorText, type ServerConnection } from './server-connection.js';
+import type { LatencyLog } from './latency-log.js';
 import { defaultModelDir } from './server-launch.js';
 
 export const COMMANDS = Object.freeze({
@@ -26,13 +28,24 @@ export interface CommandDeps {
   server: ServerConnection;
   log: vscode.LogOutputChannel;
   config: () => ExtensionConfig;
+  /** The completion latencies the dashboard shows (measured around the inline completion request). */
+  latencies: LatencyLog;
 }
 
 export function registerCommands(d: CommandDeps): vscode.Disposable[] {
   const reg = (id: string, fn: () => unknown) => vscode.commands.registerCommand(id, fn);
   return [
-    reg(COMMANDS.fineTune, () => fineTuneWorkspace(d.server, d.log, d.context.storageUri, d.config().device)),
-    reg(COMMANDS.showDashboard, () => DashboardPanel.show(d.context.extensionUri, d.server, d.log)),
+    reg(COMMANDS.fineTune, () =>
+      fineTuneWorkspace({
+        server: d.server,
+        log: d.log,
+        storageUri: d.context.storageUri,
+        device: d.config().device,
+        showDashboard: () => vscode.commands.executeCommand(COMMANDS.showDashboard),
+        useDefaultModel: () => vscode.commands.executeCommand(COMMANDS.useDefaultModel),
+      }),
+    ),
+    reg(COMMANDS.showDashboard, () => DashboardPanel.show(d.context.extensionUri, d.server, d.log, d.latencies)),
     reg(COMMANDS.toggleCompletions, () => setEnabled(!d.config().enable)),
     reg(COMMANDS.toggleLanguage, () => toggleLanguage(d.config())),
     reg(COMMANDS.useDefaultModel, () => useDefaultModel(d)),
@@ -58,8 +71,26 @@ async function toggleLanguage(config: ExtensionConfig, languageId = vscode.windo
   vscode.window.setStatusBarMessage(`MemoryFormer completions ${wasOn ? 'disabled' : 'enabled'} for ${languageId}`, 3000);
 }
 
-/** Clears memoryformer.modelPath wherever it is set; the settings listener then switches the model. */
-async function useDefaultModel(d: CommandDeps): Promise<void> {
+export const DISCARD_BUTTON = 'Discard Fine-tuned Model';
+
+/**
+ * Back to the shipped model: discards this workspace's fine-tuned model (after asking), and clears
+ * memoryformer.modelPath wherever it is set (the settings listener then switches the model).
+ * Resolves true when it switched, false when the user said no.
+ */
+async function useDefaultModel(d: CommandDeps): Promise<boolean> {
+  const storage = d.context.storageUri?.scheme === 'file' ? d.context.storageUri.fsPath : undefined;
+  if (findFineTunedModel(storage)) {
+    const a = await vscode.window.showWarningMessage(
+      'MemoryFormer: discard the model fine-tuned on this workspace and use the default model?',
+      { modal: true, detail: 'The fine-tuned model is deleted; fine-tune again to get one back.' },
+      DISCARD_BUTTON,
+    );
+    if (a !== DISCARD_BUTTON) return false;
+    // The server holds the weights in memory: deleting the files first is safe, and a restart now finds none.
+    await discardFineTunedModel(storage!);
+    d.log.info('discarded the fine-tuned model of this workspace');
+  }
   const cfg = vscode.workspace.getConfiguration(SECTION);
   const where = cfg.inspect<string>('modelPath');
   if (!where?.globalValue && !where?.workspaceValue && !where?.workspaceFolderValue) {
@@ -70,12 +101,14 @@ async function useDefaultModel(d: CommandDeps): Promise<void> {
     } catch (e) {
       const a = await vscode.window.showErrorMessage(`MemoryFormer: could not load the default model: ${errorText(e)}`, 'Show Log');
       if (a) d.log.show(true);
+      return false;
     }
-    return;
+    return true;
   }
   if (where.globalValue) await cfg.update('modelPath', undefined, vscode.ConfigurationTarget.Global);
   if (where.workspaceValue) await cfg.update('modelPath', undefined, vscode.ConfigurationTarget.Workspace);
   if (where.workspaceFolderValue) await cfg.update('modelPath', undefined, vscode.ConfigurationTarget.WorkspaceFolder);
+  return true;
 }
 
 /** The status bar item's menu: switch completions, and every command. */

@@ -8,7 +8,9 @@ import * as vscode from 'vscode';
 import { classifyChange, readConfig, SECTION, type ExtensionConfig } from './config.js';
 import { COMMANDS, registerCommands } from './commands.js';
 import { CompletionGate } from './completion-gate.js';
-import { DashboardPanel } from './dashboard-panel.js';
+import { DashboardPanel, FineTuneFeed } from './dashboard-panel.js';
+import { findFineTunedModel } from './fine-tuned-model.js';
+import { LatencyLog } from './latency-log.js';
 import { errorText, ServerConnection } from './server-connection.js';
 import { defaultModelDir } from './server-launch.js';
 import { StatusBar } from './status-bar.js';
@@ -20,6 +22,10 @@ export interface MemoryFormerApi {
   server: ServerConnection;
   statusBar: StatusBar;
   config: () => ExtensionConfig;
+  /** Completion latencies measured around the inline completion request (the dashboard's histogram). */
+  latencies: LatencyLog;
+  /** The last fine-tune as the dashboard shows it. */
+  fineTuneFeed: FineTuneFeed;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<MemoryFormerApi> {
@@ -29,17 +35,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<Memory
   let config = loadConfig(log);
   const current = () => config;
   const gate = new CompletionGate(current);
-  server = new ServerConnection(context.extensionPath, log, current, gate.middleware);
+  // This workspace's fine-tuned model, when a run kept one, is served from the start.
+  const storagePath = context.storageUri?.scheme === 'file' ? context.storageUri.fsPath : undefined;
+  server = new ServerConnection(context.extensionPath, log, current, gate.middleware, () => findFineTunedModel(storagePath));
   const statusBar = new StatusBar(server, current, COMMANDS.statusMenu);
-  context.subscriptions.push(gate, statusBar, server);
+  const latencies = new LatencyLog();
+  const fineTuneFeed = new FineTuneFeed(server);
+  DashboardPanel.feed = fineTuneFeed;
+  context.subscriptions.push(gate, statusBar, server, fineTuneFeed);
   context.subscriptions.push(
     gate.onAnswered((a) => {
       if (a.items === 0) return;
       statusBar.recordCompletion(a.latencyMs);
-      DashboardPanel.recordLatency(a.latencyMs);
+      latencies.record(a.latencyMs);
     }),
   );
-  context.subscriptions.push(...registerCommands({ context, server, log, config: current }));
+  context.subscriptions.push(...registerCommands({ context, server, log, config: current, latencies }));
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration(async (e) => {
@@ -63,8 +74,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Memory
     }),
   );
 
+  const fineTuned = findFineTunedModel(storagePath);
+  if (fineTuned) log.info(`using the model fine-tuned on this workspace: ${fineTuned} ("MemoryFormer: Use Default Model" discards it)`);
   await server.start();
-  return { server, statusBar, config: current };
+  return { server, statusBar, config: current, latencies, fineTuneFeed };
 }
 
 export async function deactivate(): Promise<void> {

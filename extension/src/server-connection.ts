@@ -21,17 +21,26 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import {
+  FineTuneFinishedNotification,
+  FineTuneProgressNotification,
   FineTuneRequest,
+  FineTuneSummaryRequest,
+  FlopsRequest,
   SetModelRequest,
   StatsRequest,
   StatusChangedNotification,
   StatusRequest,
+  type FineTuneFinishedParams,
   type FineTuneParams,
+  type FineTuneProgressParams,
   type FineTuneResult,
+  type FineTuneSummary,
+  type FlopsParams,
   type SetModelParams,
   type StatsResult,
   type StatusResult,
 } from '../../protocol/lsp.js';
+import type { DashboardFlopsReport } from '../../protocol/webview.js';
 import { serverSettings, type ExtensionConfig } from './config.js';
 import { RestartPolicy } from './restart-policy.js';
 import { checkServerModule, serverLaunch } from './server-launch.js';
@@ -47,6 +56,8 @@ export class ServerConnection implements vscode.Disposable {
   private stopping = false;
   private readonly statusEmitter = new vscode.EventEmitter<StatusResult>();
   private readonly runningEmitter = new vscode.EventEmitter<boolean>();
+  private readonly fineTuneProgressEmitter = new vscode.EventEmitter<FineTuneProgressParams>();
+  private readonly fineTuneFinishedEmitter = new vscode.EventEmitter<FineTuneFinishedParams>();
   /** The server's last reported status. */
   status: StatusResult | undefined;
   /** Set when restarting was given up (or the server could not start); cleared by a successful start. */
@@ -54,12 +65,18 @@ export class ServerConnection implements vscode.Disposable {
   readonly onStatus = this.statusEmitter.event;
   /** Fires with true when the connection is up, false when it is down. */
   readonly onRunning = this.runningEmitter.event;
+  /** memoryformer/fineTuneProgress of any run (the dashboard's curves). */
+  readonly onFineTuneProgress = this.fineTuneProgressEmitter.event;
+  /** memoryformer/fineTuneFinished of any run. */
+  readonly onFineTuneFinished = this.fineTuneFinishedEmitter.event;
 
   constructor(
     private readonly extensionPath: string,
     private readonly log: vscode.LogOutputChannel,
     private readonly config: () => ExtensionConfig,
     private readonly middleware: Middleware,
+    /** This workspace's fine-tuned model folder, looked up at every start (see serverLaunch). */
+    private readonly fineTunedModel: () => string | undefined = () => undefined,
   ) {}
 
   get running(): boolean {
@@ -67,7 +84,7 @@ export class ServerConnection implements vscode.Disposable {
   }
 
   async start(): Promise<void> {
-    const launch = serverLaunch(this.extensionPath, this.config(), process.env);
+    const launch = serverLaunch(this.extensionPath, this.config(), process.env, this.fineTunedModel());
     const missing = checkServerModule(launch.module);
     if (missing) return this.fail(missing);
     const serverOptions: ServerOptions = {
@@ -93,6 +110,8 @@ export class ServerConnection implements vscode.Disposable {
       this.runningEmitter.fire(e.newState === State.Running);
     });
     client.onNotification(StatusChangedNotification, (s) => this.setStatus(s));
+    client.onNotification(FineTuneProgressNotification, (p) => this.fineTuneProgressEmitter.fire(p));
+    client.onNotification(FineTuneFinishedNotification, (p) => this.fineTuneFinishedEmitter.fire(p));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`it did not answer \`initialize\` within ${START_TIMEOUT_MS / 1000} s (a server that writes anything but LSP to stdout does this)`)), START_TIMEOUT_MS);
@@ -140,6 +159,8 @@ export class ServerConnection implements vscode.Disposable {
     void this.stop();
     this.statusEmitter.dispose();
     this.runningEmitter.dispose();
+    this.fineTuneProgressEmitter.dispose();
+    this.fineTuneFinishedEmitter.dispose();
   }
 
   // --- typed requests -----------------------------------------------------------------------
@@ -150,6 +171,16 @@ export class ServerConnection implements vscode.Disposable {
 
   fineTune(p: FineTuneParams, token?: vscode.CancellationToken): Promise<FineTuneResult> {
     return this.require().sendRequest(FineTuneRequest, p, token);
+  }
+
+  /** The dry run of a fine-tune with these start params. */
+  fineTuneSummary(p: FineTuneParams, token?: vscode.CancellationToken): Promise<FineTuneSummary> {
+    return this.require().sendRequest(FineTuneSummaryRequest, p, token);
+  }
+
+  /** The FLOPs report of the loaded model (NoModel error without a real one). */
+  flops(p: FlopsParams = {}): Promise<DashboardFlopsReport> {
+    return this.require().sendRequest(FlopsRequest, p);
   }
 
   setModel(p: SetModelParams): Promise<StatusResult> {

@@ -31,3 +31,13 @@ test('test arguments from the environment replace the model; a server module ove
   assert.equal(l.module, module);
   assert.deepEqual(l.args, ['serve', '--stdio', '--log-level', 'info', '--model-kind', 'test-echo', '--test-token-delay-ms', '5']);
 });
+
+test('a fine-tuned model of the workspace comes before the modelPath setting and the shipped model', () => {
+  const ext = `/ext/${word()}`;
+  const fineTuned = `/storage/${word()}/finetuned`;
+  const modelPath = Math.random() < 0.5 ? '' : `/models/${word()}`;
+  const args = serverLaunch(ext, { ...DEFAULT_CONFIG, modelPath }, {}, fineTuned).args;
+  assert.equal(args[args.indexOf('--model') + 1], fineTuned);
+  const without = serverLaunch(ext, { ...DEFAULT_CONFIG, modelPath }, {}, undefined).args;
+  assert.equal(without[without.indexOf('--model') + 1], modelPath || defaultModelDir(ext));
+});

@@ -25,11 +25,16 @@ export function defaultModelDir(extensionPath: string): string {
   return join(extensionPath, 'models', 'memoryformer-code-mini');
 }
 
-export function serverLaunch(extensionPath: string, config: ExtensionConfig, env: NodeJS.ProcessEnv): ServerLaunch {
+/**
+ * `fineTunedDir`: this workspace's fine-tuned model (<storage>/finetuned), when there is one; it
+ * comes first, since it was trained from the model in use and kept only because it was better here
+ * ("Use Default Model" discards it).
+ */
+export function serverLaunch(extensionPath: string, config: ExtensionConfig, env: NodeJS.ProcessEnv, fineTunedDir?: string): ServerLaunch {
   const module = env[SERVER_MODULE_ENV] || join(extensionPath, 'dist', 'server', 'cli.js');
   const extra = splitArgs(env[SERVER_ARGS_ENV] ?? '');
   const testModel = extra.includes('--model-kind');
-  const modelDir = config.modelPath || defaultModelDir(extensionPath);
+  const modelDir = fineTunedDir || config.modelPath || defaultModelDir(extensionPath);
   const args = ['serve', '--stdio', '--log-level', config.logLevel];
   // The test model replaces the real one; otherwise the model folder and engine are start-up arguments.
   if (!testModel) args.push('--model', modelDir, '--device', config.device, ...(config.threads > 0 ? ['--threads', String(config.threads)] : []));

@@ -6,7 +6,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { editorText, openFile, randomWord, repoRoot, screenshot, sessionProcesses, skipReason, typeText, waitForGhostText, withSession } from './harness.js';
 import { buildAndPackage, runCommand, withExtensionLogs, sampleWorkspaceFiles, serverPids, waitForStatus, type PackagedExtension } from './extension-support.js';
@@ -181,3 +182,146 @@ test('code-server: the shipped default model (no test model) suggests ghost text
     assert.ok(after.length > before.length, 'the suggestion is in the document');
   }));
 });
+
+/**
+ * The model the fine-tune and dashboard test serves: the shipped default model when the package has
+ * one (models/memoryformer-code-mini), else MEMORYFORMER_E2E_MODEL_DIR (development), else a tiny
+ * random model written for the test (the flow is the same; its suggestions are noise).
+ */
+async function e2eModel(dir: string): Promise<{ settings: Record<string, unknown>; configPath: string; shipped: boolean }> {
+  const shipped = join(repoRoot, 'models', 'memoryformer-code-mini');
+  if (existsSync(join(shipped, 'config.json'))) return { settings: {}, configPath: join(shipped, 'config.json'), shipped: true };
+  let modelDir = process.env.MEMORYFORMER_E2E_MODEL_DIR;
+  if (!modelDir) {
+    modelDir = join(dir, 'tiny-model');
+    const { writeTinyModelDir } = await import('../support/tiny-model-dir.js');
+    await writeTinyModelDir(modelDir);
+  }
+  return { settings: { 'memoryformer.modelPath': modelDir }, configPath: join(modelDir, 'config.json'), shipped: false };
+}
+
+/** A small workspace of a few related TypeScript files (different enough not to be deduplicated). */
+function smallProjectFiles(): Record<string, string> {
+  const files: Record<string, string> = {};
+  const shapes = ['Circle', 'Square', 'Triangle', 'Hexagon', 'Ellipse'];
+  for (const [i, name] of shapes.entries()) {
+    const k = 2 + Math.floor(Math.random() * 9);
+    files[`src/${name.toLowerCase()}.ts`] = [
+      `import type { Point } from './geometry';`,
+      ``,
+      `export interface ${name} {`,
+      `  center: Point;`,
+      `  size: number;`,
+      `}`,
+      ``,
+      `export function area${name}(s: ${name}): number {`,
+      `  return s.size * s.size * ${(k * 0.25 + i).toFixed(2)};`,
+      `}`,
+      ``,
+      `export function scale${name}(s: ${name}, factor: number): ${name} {`,
+      `  return { center: s.center, size: s.size * factor };`,
+      `}`,
+      ``,
+      `export function move${name}(s: ${name}, dx: number, dy: number): ${name} {`,
+      `  return { center: { x: s.center.x + dx, y: s.center.y + dy }, size: s.size };`,
+      `}`,
+      ``,
+    ].join('\n');
+  }
+  return files;
+}
+
+test('code-server: completions show their latency and the FLOPs saving on the dashboard; Fine-tune on Workspace asks, shows progress and the report', { skip, timeout: 420_000 }, async () => {
+  if (prerequisiteError) throw prerequisiteError;
+  const modelBase = mkdtempSync(join(tmpdir(), 'mf-e2e-model-'));
+  try {
+    const model = await e2eModel(modelBase);
+    const files = {
+      ...sampleWorkspaceFiles(),
+      ...smallProjectFiles(),
+      'src/shapes.ts': 'export interface Point {\n  x: number;\n  y: number;\n}\n\nexport function distance(a: Point, b: Point): number {\n  const dx = a.x - b.x;\n',
+    };
+    const devEnv: Record<string, string> = process.env.MEMORYFORMER_SERVER_MODULE ? { MEMORYFORMER_SERVER_MODULE: process.env.MEMORYFORMER_SERVER_MODULE } : {};
+    const settings = { ...model.settings, 'memoryformer.device': 'cpu', 'memoryformer.fineTune.timeBudgetSec': 60 };
+    await withSession('extension-fine-tune-dashboard', { files, extensions: [packaged!.vsix], env: devEnv, settings }, (s) => withExtensionLogs(s.dir, async () => {
+      const { page } = s;
+      await openFile(page, 'src/shapes.ts');
+      await waitForStatus(page, 'ready', 90_000);
+
+      // A few completions, each measured by the extension around its request.
+      await page.keyboard.press('Control+End');
+      let shown = 0;
+      for (const line of ['  const dy = a.', 'return Math.', 'const mid = ']) {
+        await typeText(page, line);
+        const ghost = await waitForGhostText(page, 60_000).catch(() => '');
+        if (ghost) shown++;
+        await page.keyboard.press('Escape');
+        await page.keyboard.press('End');
+        await page.keyboard.press('Enter');
+      }
+      if (model.shipped) assert.ok(shown >= 1, 'the shipped model suggested something');
+
+      await runCommand(page, 'MemoryFormer: Show Performance Dashboard');
+      const app = page.frameLocator('iframe.webview').first().frameLocator('iframe#active-frame').locator('#app');
+      await app.waitFor({ state: 'visible', timeout: 20_000 });
+      const field = (name: string) => app.locator(`[data-field="${name}"]`).first();
+      await field('saving-model-paper').waitFor({ timeout: 30_000 });
+      const seqLen = Number(((await field('seq-len').textContent()) ?? '').replace(/[^\d]/g, ''));
+      const saving = Number(await field('saving-model-paper').getAttribute('data-value'));
+      const { flopsReport } = await import('../../server/src/model/flops.js');
+      const { parseConfigJson } = await import('../../server/src/model/model-dir.js');
+      const { config } = parseConfigJson(readFileSync(model.configPath, 'utf8'), model.configPath);
+      const want = flopsReport(config, seqLen);
+      const wantSaving = 100 * (1 - want.memoryformer.total.paperFlops / want.dense.total.paperFlops);
+      assert.ok(seqLen > 0 && Math.abs(saving - wantSaving) < 1e-6, `FLOPs saving on the page ${saving}% at ${seqLen} tokens; the loaded model's config gives ${wantSaving}%`);
+      if (shown) {
+        await field('p50').waitFor({ timeout: 20_000 });
+        const p50 = Number(await field('p50').getAttribute('data-value'));
+        assert.ok(p50 > 0, `the measured p50 latency is on the page (${p50} ms)`);
+        const binned = Number(((await field('histogram-count').textContent()) ?? '0').replace(/[^\d]/g, ''));
+        assert.ok(binned >= 1, `the completions the extension timed are in the histogram (${binned})`);
+      }
+      await screenshot(page, 'extension-dashboard-real-model');
+
+      // Fine-tune: the dry run is shown and confirmed, progress appears, the report ends it.
+      await runCommand(page, 'MemoryFormer: Fine-tune on Workspace');
+      const dialog = page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ state: 'visible', timeout: 60_000 });
+      const question = (await dialog.textContent()) ?? '';
+      assert.match(question, /Fine-tune MemoryFormer on \d+ files/);
+      assert.match(question, /typescript/);
+      await screenshot(page, 'extension-fine-tune-confirm');
+      await dialog.locator('.monaco-button', { hasText: 'Start Fine-tuning' }).click();
+      const toast = (text: string | RegExp) => page.locator('.notification-toast', { hasText: text }).first();
+      await toast('MemoryFormer: fine-tuning on the workspace').waitFor({ timeout: 30_000 });
+      await waitForStatus(page, 'fine-tuning', 30_000).catch(() => undefined);
+      await screenshot(page, 'extension-fine-tune-progress');
+      const done = toast(/fine-tuned model (is|was not) better|fine-tuning failed|fine-tuning was cancelled/);
+      await done.waitFor({ timeout: 240_000 });
+      const result = (await done.textContent()) ?? '';
+      await screenshot(page, 'extension-fine-tune-report');
+      assert.match(result, /bits per byte \d+\.\d{3} → \d+\.\d{3}, exact match \d+\.\d% → \d+\.\d%/, `the report gives the before/after figures: ${result}`);
+      const storage = findFile(join(s.dir, 'user-data', 'User', 'workspaceStorage'), 'last-fine-tune.json');
+      assert.ok(storage, 'the run report is in the extension\'s workspace storage');
+      const improved = /is better/.test(result);
+      assert.equal(existsSync(join(storage, '..', 'finetuned', 'config.json')), improved, 'the fine-tuned model is kept exactly when it was better');
+      await field('report-summary').waitFor({ timeout: 20_000 });
+      await waitForStatus(page, 'ready', 60_000);
+    }));
+  } finally {
+    rmSync(modelBase, { recursive: true, force: true });
+  }
+});
+
+/** The first file named `name` under `dir`, or undefined. */
+function findFile(dir: string, name: string): string | undefined {
+  if (!existsSync(dir)) return undefined;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      const f = findFile(p, name);
+      if (f) return f;
+    } else if (e.name === name) return p;
+  }
+  return undefined;
+}

@@ -94,12 +94,32 @@ describe('MemoryFormer extension', () => {
     assert.ok(v.ok, v.ok ? '' : v.error);
   });
 
-  it('fine-tuning reports the server\'s answer (not available in this build) as an error', async () => {
-    await assert.rejects(api.server.fineTune({ action: 'start', paths: ['/nowhere'] }), (e: { code?: number; message?: string }) => {
-      assert.equal(e.code, ErrorCodes.NotAvailable);
-      assert.match(e.message ?? '', /not available/);
+  it('fine-tuning needs a real model: the protocol-test model is refused with a reason', async () => {
+    const folder = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    await assert.rejects(api.server.fineTune({ action: 'start', paths: [folder], trusted: true }), (e: { code?: number; message?: string }) => {
+      assert.equal(e.code, ErrorCodes.FineTuneRefused);
+      assert.match(e.message ?? '', /real model/);
       return true;
     });
+  });
+
+  it('the fine-tune dry run counts the workspace files and uses the time budget asked for', async () => {
+    const folder = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const budget = 30 + Math.floor(Math.random() * 900);
+    const s = await api.server.fineTuneSummary({ action: 'start', paths: [folder], trusted: true, timeBudgetSec: budget });
+    const ts = await vscode.workspace.findFiles('**/*.ts');
+    assert.ok(s.files >= 1 && s.files <= ts.length + 50, JSON.stringify(s));
+    assert.ok(s.bytes > 0);
+    assert.equal(s.timeBudgetSec, budget);
+    await assert.rejects(api.server.fineTuneSummary({ action: 'start', paths: [folder], trusted: false }), (e: { code?: number }) => e.code === ErrorCodes.FineTuneRefused);
+  });
+
+  it('the FLOPs report needs a real model (NoModel with the protocol-test model); completion latencies are kept', async () => {
+    await assert.rejects(api.server.flops(), (e: { code?: number }) => e.code === ErrorCodes.NoModel);
+    const ms = Math.random() * 100;
+    const cursor = api.latencies.oldestCursor();
+    api.latencies.record(ms);
+    assert.deepEqual(api.latencies.since(cursor).samples.slice(-1), [ms]);
   });
 
   it('the dashboard command opens a webview panel', async () => {

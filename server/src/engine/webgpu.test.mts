@@ -28,6 +28,15 @@ async function webgpuUnavailable(): Promise<string | false> {
   }
 }
 
+/** Where each node ran (ORT's profile): no compute node may fall back to the CPU provider. */
+function assertAllOnGpu(profile: string): void {
+  const events = JSON.parse(readFileSync(profile, 'utf8')) as { cat: string; name: string; args?: { provider?: string; op_name?: string } }[];
+  const placed = events.filter((e) => e.cat === 'Node' && e.args?.provider);
+  assert.ok(placed.length > 5, 'profile lists the nodes');
+  const onCpu = placed.filter((e) => e.args!.provider === 'CPUExecutionProvider' && !/Reshape|Shape|Identity|Squeeze|Unsqueeze/.test(e.args!.op_name ?? ''));
+  assert.deepEqual([...new Set(onCpu.map((e) => `${e.args!.op_name} (${e.name})`))], [], 'nodes placed on the CPU');
+}
+
 const reason = await webgpuUnavailable();
 const inCi = process.env.CI === 'true';
 const skip = reason && !inCi ? `WebGPU unavailable here: ${reason}` : false;
@@ -53,12 +62,7 @@ test('Memory Layer on WebGPU equals the reference (fp32 and fp16 tables), every 
     const profile = await s.endProfiling();
     await s.release();
     assertClose(y, memoryLayerRef(x, N, n, table, bias, out, tau, 1), 1e-4, 'memory layer on webgpu');
-    // Where each node ran: no compute node may fall back to the CPU provider.
-    const events = JSON.parse(readFileSync(profile!, 'utf8')) as { cat: string; name: string; args?: { provider?: string; op_name?: string } }[];
-    const placed = events.filter((e) => e.cat === 'Node' && e.args?.provider);
-    assert.ok(placed.length > 5, 'profile lists the nodes');
-    const onCpu = placed.filter((e) => e.args!.provider === 'CPUExecutionProvider' && !/Reshape|Shape|Identity|Squeeze/.test(e.args!.op_name ?? ''));
-    assert.deepEqual(onCpu.map((e) => e.args!.op_name), [], 'nodes placed on the CPU');
+    assertAllOnGpu(profile!);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -69,7 +73,8 @@ for (const arch of ['memoryformer', 'dense'] as const) {
     const cfg = tinyConfig(arch);
     const { w, gw } = graphWeights(cfg, 72);
     const ids = Array.from({ length: 8 }, (_, i) => (i * 7 + 3) % cfg.vocabSize);
-    const gpu = await ModelRunner.create(cfg, gw, { provider: 'webgpu' });
+    const dir = mkdtempSync(join(tmpdir(), 'mf-webgpu-model-'));
+    const gpu = await ModelRunner.create(cfg, gw, { provider: 'webgpu', optimization: 'basic', profileFilePrefix: join(dir, 'profile') });
     const full = (await gpu.forward([ids])).logits;
     assertClose(full, modelForwardRef(cfg, w, ids).logits, 1e-4, `${arch} webgpu vs reference`);
     const cpu = await ModelRunner.create(cfg, gw, { provider: 'cpu' });
@@ -79,6 +84,8 @@ for (const arch of ['memoryformer', 'dense'] as const) {
     for (let i = 4; i < ids.length; i++) {
       assertClose(await gpu.extend([ids[i]!]), full.subarray(i * V, (i + 1) * V), 1e-4, `${arch} webgpu decode ${i}`);
     }
+    assertAllOnGpu((await gpu.session.endProfiling())!);
+    rmSync(dir, { recursive: true, force: true });
     await gpu.dispose();
     await cpu.dispose();
   });

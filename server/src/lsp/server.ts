@@ -24,6 +24,8 @@ import {
   FineTuneFinishedNotification,
   FineTuneProgressNotification,
   FineTuneRequest,
+  FineTuneSummaryRequest,
+  FlopsRequest,
   SetModelRequest,
   StatsRequest,
   StatusChangedNotification,
@@ -38,6 +40,8 @@ import {
 } from '../../../protocol/lsp.js';
 import { CompletionService } from './completion-service.js';
 import { FineTuneRefusal, FineTuneService } from './fine-tune-service.js';
+import { fineTuneSummary } from './fine-tune-summary.js';
+import { FlopsUnavailable, loadedModelFlops } from './flops-request.js';
 import type { Logger } from './logger.js';
 import { ModelHost } from './model-host.js';
 import { watchParent } from './parent-watch.js';
@@ -202,6 +206,22 @@ export function startServer(options: ServerOptions): Connection {
   };
   connection.onRequest(FineTuneRequest, (p) => fineTune(p));
   connection.onRequest(SetModelRequest, (p) => setModel(p));
+  connection.onRequest(FineTuneSummaryRequest, async (p) => {
+    try {
+      return await fineTuneSummary(p);
+    } catch (e) {
+      if (e instanceof FineTuneRefusal) throw new ResponseError(ErrorCodes.FineTuneRefused, e.message);
+      throw e;
+    }
+  });
+  connection.onRequest(FlopsRequest, async (p) => {
+    try {
+      return await loadedModelFlops(host.info && host.info.provider !== 'test' ? host.source : undefined, host.info, p);
+    } catch (e) {
+      if (e instanceof FlopsUnavailable) throw new ResponseError(e.noModel ? ErrorCodes.NoModel : RpcErrorCodes.InvalidParams, e.message);
+      throw e;
+    }
+  });
 
   const fineTune = async (p: FineTuneParams): Promise<FineTuneResult> => {
     if (!p || (p.action !== 'start' && p.action !== 'cancel')) {

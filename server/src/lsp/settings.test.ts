@@ -1,3 +1,4 @@
+import { defaultModelDir } from '../model/default-model.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_COMPLETION_SETTINGS } from '../../../protocol/lsp.js';
@@ -19,7 +20,13 @@ test('resolveSettings keeps good values and reports bad ones by name, keeping th
 test('serve arguments: --stdio required, test model only when asked, clear errors', () => {
   assert.deepEqual(parseServeArgs(['--stdio', '--model', '/m']).model, { kind: 'onnx', dir: '/m' });
   assert.deepEqual(parseServeArgs(['--stdio', '--model-kind=test-echo', '--test-token-delay-ms', '5']).model, { kind: 'test-echo', tokenDelayMs: 5 });
-  assert.equal(parseServeArgs(['--stdio', '--clientProcessId=123']).model, undefined);
+  // Without --model the shipped default model is served (when the package has one).
+  assert.deepEqual(parseServeArgs(['--stdio', '--clientProcessId=123']).model, (() => {
+    const dir = defaultModelDir();
+    return dir ? { kind: 'onnx', dir } : undefined;
+  })());
+  assert.deepEqual(parseServeArgs(['--stdio', '--model', '/m', '--device', 'webgpu', '--threads', '3']).model, { kind: 'onnx', dir: '/m', provider: 'webgpu', threads: 3 });
+  assert.throws(() => parseServeArgs(['--stdio', '--device', 'tpu']), /--device must be/);
   assert.throws(() => parseServeArgs([]), /needs --stdio/);
   assert.throws(() => parseServeArgs(['--stdio', '--log-level', 'loud']), /--log-level must be one of/);
   assert.throws(() => parseServeArgs(['--stdio', '--frobnicate']), /unknown argument --frobnicate/);
