@@ -23,6 +23,7 @@ function packageRoot(from: string): string {
 }
 import { machineDescription } from '../../bench/timing.js';
 import { ortVersion, PROVIDERS, type ProviderName } from '../../engine/ort.js';
+import { usageError } from '../usage-error.js';
 
 const SUITES = ['layers', 'kernels', 'decode', 'train', 'lsp'] as const;
 type Suite = (typeof SUITES)[number];
@@ -48,10 +49,6 @@ Options:
   --reps N          repetitions per measurement (default 20; 10x that for one-token runs)
   --json FILE       also write the results as JSON to FILE
 `;
-
-function usageError(message: string): Error {
-  return Object.assign(new Error(message), { code: 'ERR_USAGE' });
-}
 
 function intList(s: string, what: string): number[] {
   const xs = s.split(',').map((x) => Number(x.trim()));

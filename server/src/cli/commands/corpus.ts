@@ -15,6 +15,7 @@ import { renderSourcesMarkdown } from '../../corpus/sources-md.js';
 import { writeTokenStreams } from '../../corpus/write-token-streams.js';
 import { loadTokenizer } from '../../tokenizer/storage.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
+import { usageError } from '../usage-error.js';
 
 const USAGE = `Usage: memoryformer corpus --out DIR [options]
 
@@ -32,10 +33,6 @@ Options:
   --fim-rate R       share of documents encoded fill-in-the-middle, SPM order (default 0.5)
   --model NAME       also write models/NAME/SOURCES.md (sources, versions, licenses, sizes)
 `;
-
-function usageError(message: string): Error {
-  return Object.assign(new Error(message), { code: 'ERR_USAGE' });
-}
 
 function number(value: string, what: string, check: (x: number) => boolean, rule: string): number {
   const x = Number(value);

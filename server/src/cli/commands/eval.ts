@@ -11,6 +11,7 @@ import { loadTokenizer } from '../../tokenizer/storage.js';
 import { collectSourceFiles } from '../../eval/source-files.js';
 import { DEFAULT_EVAL_OPTIONS, evaluate } from '../../eval/evaluate.js';
 import { defaultModelDir } from '../../model/default-model.js';
+import { usageError } from '../usage-error.js';
 
 const USAGE = `Usage: memoryformer eval --data DIR [--model DIR] [--limit N] [--seed N] [--json]
 
@@ -30,10 +31,6 @@ Options:
   --threads N        intra-op threads
   --json             print the report as JSON
 `;
-
-function usageError(message: string): Error {
-  return Object.assign(new Error(message), { code: 'ERR_USAGE' });
-}
 
 function nonNegInt(v: string, what: string): number {
   const n = Number(v);

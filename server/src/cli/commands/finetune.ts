@@ -11,6 +11,7 @@ import { collectWorkspace, nothingToTrainOnMessage, NothingToTrainOnError } from
 import { summarise } from '../../finetune/summary.js';
 import { DEFAULT_MAX_STEPS, DEFAULT_TIME_BUDGET_SEC, runFineTune } from '../../finetune/finetune.js';
 import { LAST_REPORT_FILE } from '../../finetune/store.js';
+import { usageError } from '../usage-error.js';
 
 const USAGE = `Usage: memoryformer finetune --workspace DIR --out DIR [--model DIR] [--time-budget SEC] [--steps N]
                             [--exclude GLOB]... [--dry-run] [--json]
@@ -37,10 +38,6 @@ Options:
   --dry-run           list what would be trained on (files, bytes, languages, tokens, time) and stop
   --json              print the report (or the dry-run summary) as JSON
 `;
-
-function usageError(message: string): Error {
-  return Object.assign(new Error(message), { code: 'ERR_USAGE' });
-}
 
 function posInt(v: string | undefined, what: string): number | undefined {
   if (v === undefined) return undefined;

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import type { Command } from '../main.js';
 import { PRESETS, presetNames, resolveConfig, type ModelConfig } from '../../model/config.js';
 import { flopsReport, type FlopsReport, type LayerAccount, type ModelAccount, type StorageBytes } from '../../model/flops.js';
+import { usageError } from '../usage-error.js';
 
 const USAGE = `Usage: memoryformer flops (--preset NAME | --config FILE) [--seq N] [--json]
 
@@ -25,10 +26,6 @@ Options:
   --json          print one JSON object (the FlopsReport type in server/src/model/flops.ts)
   -h, --help      show this help
 `;
-
-function usageError(message: string): Error {
-  return Object.assign(new Error(message), { code: 'ERR_USAGE' });
-}
 
 /** The model config fields a config file may set (anything else is probably a typo). */
 const CONFIG_KEYS = new Set<string>([...Object.keys(PRESETS['paper-tiny'] ?? {}), 'preset']);

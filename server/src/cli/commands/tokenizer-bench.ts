@@ -11,6 +11,7 @@ import { saveTokenizer } from '../../tokenizer/storage.js';
 import { FIRST_MERGE_ID, MAX_VOCAB_SIZE } from '../../tokenizer/special-tokens.js';
 import { Tokenizer } from '../../tokenizer/tokenizer.js';
 import { countPieces, learnMerges } from '../../tokenizer/train-bpe.js';
+import { usageError } from '../usage-error.js';
 
 export const summary = 'train a BPE tokenizer on installed source code; print training time and encode/decode MB/s';
 
@@ -29,10 +30,6 @@ Options:
   --out FILE    also save the tokenizer as a Hugging Face tokenizer.json
   -h, --help    show this help
 `;
-
-function usageError(message: string): Error {
-  return Object.assign(new Error(message), { code: 'ERR_USAGE' });
-}
 
 function positiveNumber(name: string, value: string | undefined, fallback: number, integer: boolean): number {
   if (value === undefined) return fallback;

@@ -11,6 +11,7 @@ import { readCorpusDir } from '../../train/corpus.js';
 import { defaultTrainConfig, type TableUpdate, type TrainConfig } from '../../train/train-config.js';
 import { runTraining } from '../../train/train-run.js';
 import { Trainer } from '../../train/trainer.js';
+import { usageError } from '../usage-error.js';
 
 const USAGE = `Usage: memoryformer train --preset NAME --data DIR --out DIR [options]
 
@@ -38,10 +39,6 @@ Options:
   --resume            continue from OUT/checkpoint
   --json              print one JSON record per step instead of progress lines
 `;
-
-function usageError(message: string): Error {
-  return Object.assign(new Error(message), { code: 'ERR_USAGE' });
-}
 
 function posInt(v: string | undefined, what: string): number | undefined {
   if (v === undefined) return undefined;
