@@ -32,6 +32,13 @@ export interface SessionOptions {
   log?: (message: string) => void;
 }
 
+/** A use of its arguments that the optimiser cannot drop: they stay reachable until this call. */
+let keepAliveSink: unknown;
+function keepAlive(...values: unknown[]): void {
+  keepAliveSink = values;
+  keepAliveSink = undefined;
+}
+
 export class ProviderError extends Error {
   override name = 'ProviderError';
 }
@@ -90,6 +97,10 @@ export class EngineSession {
       ortFeeds[name] = new ort.Tensor(t.type, t.data as ort.Tensor.DataType, t.dims);
     }
     const res = outputs ? await this.session.run(ortFeeds, outputs as string[]) : await this.session.run(ortFeeds);
+    // ORT reads the inputs in place, on a thread of its own, while this function is suspended: keep
+    // them reachable until it is done, or the garbage collector may free memory ORT is still reading
+    // (an intermittent segmentation fault seen during long fine-tunes under load).
+    keepAlive(ortFeeds, feeds);
     const out: Record<string, HostTensor> = {};
     for (const [name, t] of Object.entries(res)) {
       out[name] = { type: t.type as HostTensorType, data: t.data as HostData, dims: t.dims };
