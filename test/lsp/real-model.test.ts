@@ -29,6 +29,7 @@ test('the real model loads in the worker and reports itself', async () => {
   assert.equal(st.state, 'ready');
   assert.equal(st.model?.arch, 'memoryformer');
   assert.equal(st.model?.provider, 'cpu');
+  assert.doesNotMatch(st.model?.preset ?? '', /native/, 'a model this narrow decodes through the ONNX graph');
   assert.equal(st.model?.name, 'model');
 });
 

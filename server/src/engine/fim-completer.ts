@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { SPECIAL_IDS, isSpecialId } from '../tokenizer/special-tokens.js';
 import { TokenStreamDecoder } from '../tokenizer/stream-decoder.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
-import { generate } from './generate.js';
+import { generate, type GenerateOptions } from './generate.js';
 import type { ModelRunner } from './model-runner.js';
 
 export interface FimRequest {
@@ -78,6 +78,8 @@ export class FimCompleter {
     readonly runner: ModelRunner,
     readonly tokenizer: Tokenizer,
     readonly options: FimOptions = DEFAULT_FIM_OPTIONS,
+    /** Decodes with the native Memory Layer kernels after the ONNX prefill (MemoryFormer only). */
+    readonly decoder?: GenerateOptions['decoder'],
   ) {
     const maxPrompt = options.prefixTokens + options.suffixTokens + 3;
     if (maxPrompt >= runner.cache.capacity) {
@@ -147,6 +149,7 @@ export class FimCompleter {
       stopTokens: STOP_IDS,
       allowedFirstTokens: healed ? this.allowedAfterHealing(healed) : undefined,
       repetitionPenalty: this.options.repetitionPenalty,
+      decoder: this.decoder,
       onToken: (gen) => {
         let piece = decoder.push(gen[gen.length - 1]!);
         if (skip > 0) {

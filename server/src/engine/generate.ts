@@ -19,6 +19,11 @@ export interface GenerateOptions extends SamplingOptions {
   allowedFirstTokens?: readonly number[];
   /** > 1 discourages tokens already generated in this call (CTRL-style). Default 1 (off). */
   repetitionPenalty?: number;
+  /**
+   * Decodes steps after the prompt with this instead of the ONNX graph (the native Memory Layer
+   * kernels, NativeDecoder); it appends to the runner's cache.
+   */
+  decoder?: { step(id: number, cache: ModelRunner['cache']): Promise<Float32Array> };
   /** Called after each token with all generated ids so far; return false to stop. */
   onToken?: (ids: readonly number[]) => boolean | void;
 }
@@ -65,7 +70,7 @@ export async function generate(runner: ModelRunner, prompt: readonly number[], o
       stopReason = 'context-full';
       break;
     }
-    logits = await runner.extend([next]);
+    logits = opts.decoder ? await opts.decoder.step(next, runner.cache) : await runner.extend([next]);
   }
   return { tokens, stopReason, promptTokens: prompt.length, reusedTokens: reused, prefillMs: t1 - t0, decodeMs: performance.now() - t1 };
 }

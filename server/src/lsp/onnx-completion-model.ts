@@ -9,12 +9,17 @@ import { loadRunner } from '../engine/load-runner.js';
 import { FimCompleter, fimOptionsFor } from '../engine/fim-completer.js';
 import type { ProviderChoice } from '../engine/ort.js';
 import { loadTokenizer } from '../tokenizer/storage.js';
+import { NativeDecoder } from '../engine/native-decoder.js';
+import { kernelInfo } from '../kernels/memory-layer-kernel.js';
+import { loadModel } from '../model/model-dir.js';
 import { modelAccount } from '../model/flops.js';
 import type { ModelConfig } from '../model/config.js';
 import type { ModelProfile } from '../../../protocol/lsp.js';
 import type { CompletionModel, CompletionModelInfo, CompletionRequest, CompletionResult } from './completion-model.js';
 
 export const TOKENIZER_FILE = 'tokenizer.json';
+/** Model width from which one-token decoding uses the native kernels (see loadOnnxCompletionModel). */
+export const NATIVE_DECODE_MIN_D = 512;
 
 export async function loadOnnxCompletionModel(dir: string, opts: { provider?: ProviderChoice; threads?: number } = {}): Promise<CompletionModel> {
   const tokPath = join(dir, TOKENIZER_FILE);
@@ -25,13 +30,22 @@ export async function loadOnnxCompletionModel(dir: string, opts: { provider?: Pr
     await runner.dispose();
     throw new Error(`model in ${dir} has a vocabulary of ${runner.config.vocabSize} but its tokenizer has ${tokenizer.vocabSize} tokens: they were not trained together`);
   }
-  return new OnnxCompletionModel(dir, new FimCompleter(runner, tokenizer, fimOptionsFor(runner.cache.capacity)));
+  // Wide MemoryFormers decode through the native Memory Layer kernels when the addon loaded (the
+  // ONNX graph still prefills the prompt: it is faster at many tokens). Below NATIVE_DECODE_MIN_D
+  // the tables stay in cache, ORT's one-run-per-token graph is as fast, and the decoder's
+  // TypeScript attention over a few hundred cached tokens costs more than the kernels save
+  // (docs/BENCHMARKS.md: code-mini 14 ms p50 per completion through ORT, 27 ms native).
+  const native = runner.config.arch === 'memoryformer' && runner.config.dModel >= NATIVE_DECODE_MIN_D &&
+    kernelInfo().backend === 'native' && (opts.provider ?? 'cpu') === 'cpu';
+  const decoder = native ? await NativeDecoder.create(runner.config, (await loadModel(dir)).tensors) : undefined;
+  return new OnnxCompletionModel(dir, new FimCompleter(runner, tokenizer, fimOptionsFor(runner.cache.capacity), decoder), decoder);
 }
 
 class OnnxCompletionModel implements CompletionModel {
   constructor(
     private readonly dir: string,
     private readonly completer: FimCompleter,
+    private readonly decoder?: NativeDecoder,
   ) {}
 
   private get config(): ModelConfig {
@@ -41,7 +55,7 @@ class OnnxCompletionModel implements CompletionModel {
   info(): CompletionModelInfo {
     return {
       name: basename(this.dir),
-      preset: `${this.config.arch} d=${this.config.dModel} L=${this.config.nLayers}`,
+      preset: `${this.config.arch} d=${this.config.dModel} L=${this.config.nLayers}${this.decoder ? ', decode: native kernels' : ''}`,
       arch: this.config.arch,
       provider: this.completer.runner.provider,
       vocabSize: this.config.vocabSize,
@@ -70,6 +84,7 @@ class OnnxCompletionModel implements CompletionModel {
   }
 
   async dispose(): Promise<void> {
+    await this.decoder?.dispose();
     await this.completer.runner.dispose();
   }
 }

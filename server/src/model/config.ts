@@ -70,6 +70,9 @@ export const PRESETS: Readonly<Record<string, ModelConfig>> = Object.freeze({
   'code-mini-dense': preset({ arch: 'dense', vocabSize: 4096, dModel: 192, nLayers: 2, nHeads: 4, maxSeqLen: 512 }),
   'code-small': preset({ arch: 'memoryformer', vocabSize: 8192, dModel: 240, nLayers: 3, nHeads: 4, tau: 6, maxSeqLen: 1024, tableDtype: 'float16' }),
   'code-small-dense': preset({ arch: 'dense', vocabSize: 8192, dModel: 240, nLayers: 3, nHeads: 4, maxSeqLen: 1024 }),
+  // For the decode benchmark of issue #9: wide enough that tables and weights do not stay in cache.
+  'bench-d1024': preset({ arch: 'memoryformer', vocabSize: 4096, dModel: 1024, nLayers: 2, nHeads: 16, maxSeqLen: 256, tableDtype: 'float16' }),
+  'bench-d1024-dense': preset({ arch: 'dense', vocabSize: 4096, dModel: 1024, nLayers: 2, nHeads: 16, maxSeqLen: 256 }),
 });
 
 /** The dense model each MemoryFormer preset is compared with (same d, layers, heads, vocab). */

@@ -1,0 +1,221 @@
+/**
+ * One-token decoding of a MemoryFormer with the native Memory Layer kernels (server/native):
+ * the Memory Layers run as fused gather-accumulate kernels, the small per-token work between them
+ * (norms, rotary, attention over the cache) in plain TypeScript, and the only dense layer left,
+ * the LM head, as one ORT run. So a decoded token crosses into ORT once (the head) and into the
+ * addon 3 times per block, instead of paying ORT's Gather formulation for every table.
+ *
+ * It shares the KvCache layout of ModelRunner (token-major, keys stored after rotary), so a
+ * prompt can be prefilled by the ONNX graph (fast at many tokens) and decoded here.
+ */
+import { dims, type ModelConfig } from '../model/config.js';
+import { getWeight, type GraphTensor, type GraphWeights } from '../model/graph-weights.js';
+import { Graph } from '../onnx/graph.js';
+import { Ops } from '../onnx/ops.js';
+import { encodeModel } from '../onnx/encode.js';
+import { createMemoryTable, forward as kernelForward, type MemoryTable, type TableDtype } from '../kernels/memory-layer-kernel.js';
+import { float16ToFloat32 } from '../util/float16.js';
+import type { KvCache } from './kv-cache.js';
+import { createSession, type EngineSession, type SessionOptions } from './ort.js';
+
+interface BlockTables {
+  qkv: MemoryTable;
+  qkvBias: Float32Array;
+  norm1: Float32Array;
+  norm2: Float32Array;
+  ml1: MemoryTable;
+  ml1Bias: Float32Array;
+  lnW: Float32Array;
+  lnB: Float32Array;
+  ml2: MemoryTable;
+  ml2Bias: Float32Array;
+}
+
+function f32(t: GraphTensor): Float32Array {
+  return t.dtype === 'float16' ? float16ToFloat32(t.data as Uint16Array) : (t.data as Float32Array);
+}
+
+/** Columns of [rows, a] tables laid side by side: [rows, a + b + c] (one hash serves Q, K and V). */
+function sideBySide(parts: Float32Array[], rows: number, width: number): Float32Array {
+  const out = new Float32Array(rows * width * parts.length);
+  for (let r = 0; r < rows; r++) parts.forEach((p, i) => out.set(p.subarray(r * width, (r + 1) * width), (r * parts.length + i) * width));
+  return out;
+}
+
+export interface NativeDecoderOptions {
+  /** Kernel threads (OpenMP). Default 1: one token's tables are read fastest by one core here. */
+  threads?: number;
+  /** Table storage in memory; default: the dtype the model was saved with. */
+  tableDtype?: TableDtype;
+  session?: SessionOptions;
+}
+
+export class NativeDecoder {
+  /** Addon calls and ORT runs of the last step, to count boundary crossings. */
+  lastStep = { addonCalls: 0, ortRuns: 0 };
+  private readonly x: Float32Array;
+  private readonly h: Float32Array;
+  private readonly qkv: Float32Array;
+  private readonly u: Float32Array;
+  private readonly y: Float32Array;
+  private readonly att: Float32Array;
+
+  private constructor(
+    readonly cfg: ModelConfig,
+    private readonly embed: Float32Array,
+    private readonly blocks: BlockTables[],
+    private readonly finalNorm: Float32Array,
+    private readonly head: EngineSession,
+    private readonly threads: number,
+  ) {
+    const dm = dims(cfg);
+    this.x = new Float32Array(cfg.dModel);
+    this.h = new Float32Array(cfg.dModel);
+    this.qkv = new Float32Array(3 * cfg.dModel);
+    this.u = new Float32Array(dm.expandedWidth);
+    this.y = new Float32Array(cfg.dModel);
+    this.att = new Float32Array(cfg.dModel);
+  }
+
+  static async create(cfg: ModelConfig, weights: GraphWeights, opts: NativeDecoderOptions = {}): Promise<NativeDecoder> {
+    if (cfg.arch !== 'memoryformer') throw new Error('NativeDecoder runs MemoryFormer models; dense models run as ONNX graphs');
+    const d = cfg.dModel;
+    const dm = dims(cfg);
+    const W = (n: string) => f32(getWeight(weights, n));
+    const dtypeOf = (n: string): TableDtype => opts.tableDtype ?? (getWeight(weights, n).dtype === 'float16' ? 'fp16' : 'fp32');
+    const rows = dm.chunks * dm.rowsPerChunk;
+    const blocks: BlockTables[] = [];
+    for (let i = 0; i < cfg.nLayers; i++) {
+      const p = `blocks.${i}.`;
+      const qkv = sideBySide(['q', 'k', 'v'].map((n) => W(`${p}attn.${n}.table`)), rows, d);
+      const qkvBias = new Float32Array(3 * d);
+      ['q', 'k', 'v'].forEach((n, j) => qkvBias.set(W(`${p}attn.${n}.bias`), j * d));
+      blocks.push({
+        qkv: createMemoryTable(qkv, { K: dm.chunks, tau: cfg.tau, out: 3 * d }, { dtype: dtypeOf(`${p}attn.q.table`) }),
+        qkvBias,
+        norm1: W(p + 'norm1.weight'),
+        norm2: W(p + 'norm2.weight'),
+        ml1: createMemoryTable(W(p + 'ml1.table'), { K: dm.chunks, tau: cfg.tau, out: dm.expandedWidth }, { dtype: dtypeOf(p + 'ml1.table') }),
+        ml1Bias: W(p + 'ml1.bias'),
+        lnW: W(p + 'ln.weight'),
+        lnB: W(p + 'ln.bias'),
+        ml2: createMemoryTable(W(p + 'ml2.table'), { K: dm.chunks, tau: dm.ml2Tau, out: d }, { dtype: dtypeOf(p + 'ml2.table') }),
+        ml2Bias: W(p + 'ml2.bias'),
+      });
+    }
+    // The LM head, the one dense layer left: [1, d] x [d, vocab] in ORT (MLAS GEMV).
+    const g = new Graph('lm_head');
+    const o = new Ops(g);
+    const hIn = g.input('h', 'float32', [1, d]);
+    g.output(o.matmul(hIn, g.initializer('lm_head.weight', 'float32', [d, cfg.vocabSize], W('lm_head.weight'))), 'logits', 'float32', [1, cfg.vocabSize]);
+    const head = await createSession(encodeModel(g), { ...opts.session, provider: 'cpu' });
+    return new NativeDecoder(cfg, W('embed.weight'), blocks, W('final_norm.weight'), head, opts.threads ?? 1);
+  }
+
+  /** Decodes one token after what `cache` holds, appends its keys/values, returns its logits. */
+  async step(id: number, cache: KvCache): Promise<Float32Array> {
+    const { cfg, x, h, qkv, u, y, att } = this;
+    const d = cfg.dModel;
+    if (!Number.isInteger(id) || id < 0 || id >= cfg.vocabSize) throw new RangeError(`token id ${id} is out of range 0..${cfg.vocabSize - 1}`);
+    const pos = cache.length;
+    if (pos + 1 > cache.capacity) throw new RangeError(`context of ${pos + 1} tokens exceeds the cache's ${cache.capacity}`);
+    x.set(this.embed.subarray(id * d, (id + 1) * d));
+    const newK: Float32Array[] = [];
+    const newV: Float32Array[] = [];
+    let addonCalls = 0;
+    for (let l = 0; l < cfg.nLayers; l++) {
+      const b = this.blocks[l]!;
+      rmsNorm(x, b.norm1, cfg.normEps, h);
+      kernelForward(h, 1, b.qkv, b.qkvBias, cfg.hashTemperature, qkv, { threads: this.threads });
+      addonCalls++;
+      const q = qkv.subarray(0, d);
+      const k = Float32Array.from(qkv.subarray(d, 2 * d));
+      const v = Float32Array.from(qkv.subarray(2 * d, 3 * d));
+      rotary(cfg, q, pos);
+      rotary(cfg, k, pos);
+      attention(cfg, q, k, v, cache.pastKeys(l), cache.pastValues(l), pos, att);
+      for (let i = 0; i < d; i++) x[i] = x[i]! + att[i]!;
+      rmsNorm(x, b.norm2, cfg.normEps, h);
+      kernelForward(h, 1, b.ml1, b.ml1Bias, cfg.hashTemperature, u, { threads: this.threads });
+      layerNorm(u, b.lnW, b.lnB, cfg.normEps);
+      kernelForward(u, 1, b.ml2, b.ml2Bias, cfg.hashTemperature, y, { threads: this.threads });
+      addonCalls += 2;
+      for (let i = 0; i < d; i++) x[i] = x[i]! + y[i]!;
+      newK.push(k);
+      newV.push(v);
+    }
+    cache.append([id], newK, newV);
+    rmsNorm(x, this.finalNorm, cfg.normEps, h);
+    const out = await this.head.run({ h: { type: 'float32', data: h, dims: [1, d] } });
+    this.lastStep = { addonCalls, ortRuns: 1 };
+    return out.logits!.data as Float32Array;
+  }
+
+  async dispose(): Promise<void> {
+    await this.head.release();
+  }
+}
+
+function rmsNorm(x: Float32Array, w: Float32Array, eps: number, out: Float32Array): void {
+  let ss = 0;
+  for (let i = 0; i < x.length; i++) ss += x[i]! * x[i]!;
+  const inv = 1 / Math.sqrt(ss / x.length + eps);
+  for (let i = 0; i < x.length; i++) out[i] = x[i]! * inv * w[i]!;
+}
+
+function layerNorm(x: Float32Array, w: Float32Array, b: Float32Array, eps: number): void {
+  let mean = 0;
+  for (let i = 0; i < x.length; i++) mean += x[i]!;
+  mean /= x.length;
+  let v = 0;
+  for (let i = 0; i < x.length; i++) v += (x[i]! - mean) ** 2;
+  const inv = 1 / Math.sqrt(v / x.length + eps);
+  for (let i = 0; i < x.length; i++) x[i] = (x[i]! - mean) * inv * w[i]! + b[i]!;
+}
+
+/** NeoX rotate-half on the first r dims of each head, in place, at position pos. */
+function rotary(cfg: ModelConfig, v: Float32Array, pos: number): void {
+  const { headDim: hd, rotaryDims: r } = dims(cfg);
+  const half = r / 2;
+  for (let head = 0; head < cfg.nHeads; head++) {
+    const o = head * hd;
+    for (let j = 0; j < half; j++) {
+      const a = pos * Math.pow(cfg.rotaryBase, (-2 * j) / r);
+      const c = Math.cos(a);
+      const s = Math.sin(a);
+      const x1 = v[o + j]!;
+      const x2 = v[o + j + half]!;
+      v[o + j] = x1 * c - x2 * s;
+      v[o + j + half] = x2 * c + x1 * s;
+    }
+  }
+}
+
+/** One query over the cached keys/values plus its own, per head. Token-major [T, d] caches. */
+function attention(cfg: ModelConfig, q: Float32Array, k: Float32Array, v: Float32Array, pastK: Float32Array, pastV: Float32Array, past: number, out: Float32Array): void {
+  const d = cfg.dModel;
+  const hd = d / cfg.nHeads;
+  const scale = 1 / Math.sqrt(hd);
+  const scores = new Float64Array(past + 1);
+  for (let head = 0; head < cfg.nHeads; head++) {
+    const o = head * hd;
+    let max = -Infinity;
+    for (let t = 0; t <= past; t++) {
+      const keys = t < past ? pastK : k;
+      const base = t < past ? t * d + o : o;
+      let s = 0;
+      for (let j = 0; j < hd; j++) s += q[o + j]! * keys[base + j]!;
+      scores[t] = s * scale;
+      if (scores[t]! > max) max = scores[t]!;
+    }
+    let sum = 0;
+    for (let t = 0; t <= past; t++) sum += scores[t] = Math.exp(scores[t]! - max);
+    for (let j = 0; j < hd; j++) out[o + j] = 0;
+    for (let t = 0; t <= past; t++) {
+      const vals = t < past ? pastV : v;
+      const base = t < past ? t * d + o : o;
+      const w = scores[t]! / sum;
+      for (let j = 0; j < hd; j++) out[o + j] = out[o + j]! + w * vals[base + j]!;
+    }
+  }
+}
