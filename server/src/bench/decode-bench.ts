@@ -78,7 +78,9 @@ async function benchNative(name: string, cfg: ModelConfig, o: DecodeBenchOptions
   const w = initWeights(cfg, { seed: 1 });
   const specs = weightSpecs(cfg);
   const gw = fromFloat32(w, new Map(specs.map((s) => [s.name, s.shape])));
-  const dec = await NativeDecoder.create(cfg, gw, { threads: o.threads, tableDtype: cfg.tableDtype === 'float16' ? 'fp16' : 'fp32' });
+  // One kernel thread: one token's rows are read fastest by one core, and an OpenMP team per call
+  // fights ORT's own threads on a small machine (measured: 4x slower with 2). `threads` sets ORT's.
+  const dec = await NativeDecoder.create(cfg, gw, { threads: 1, session: { intraOpThreads: o.threads }, tableDtype: cfg.tableDtype === 'float16' ? 'fp16' : 'fp32' });
   w.clear(); // the decoder holds its own (packed) copies
   const cache = new KvCache(cfg.nLayers, cfg.dModel, o.promptTokens + o.decodeTokens + 1);
   const rng = new Rng(7);
