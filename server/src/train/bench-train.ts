@@ -3,6 +3,7 @@
  * optimiser steps and where a step's time goes (ORT forward+backward graph, adding dense gradient
  * outputs into the buffers, sparse scatter-adds, zeroing, AdamW). Random tokens; never asserted.
  */
+import { defaultScatterBackend, type ScatterBackend } from './sparse-grads.js';
 import { denseCounterpart, getPreset, type ModelConfig } from '../model/config.js';
 import { parameterCount } from '../model/weights.js';
 import { Rng } from '../util/rng.js';
@@ -18,6 +19,8 @@ export interface BenchTrainOptions {
   threads?: number;
   provider?: ProviderName;
   tableUpdate?: TableUpdate;
+  /** Also time MemoryFormer with the table gradients scattered by TypeScript loops (before the kernels). */
+  compareScatter?: boolean;
   log?: (line: string) => void;
 }
 
@@ -26,6 +29,7 @@ export interface BenchTrainRow {
   arch: string;
   params: number;
   tableUpdate: TableUpdate;
+  scatter: ScatterBackend;
   batch: number;
   seq: number;
   tokensPerSec: number;
@@ -33,11 +37,11 @@ export interface BenchTrainRow {
   msPerStep: { total: number; graph: number; copies: number; scatter: number; zero: number; optimizer: number };
 }
 
-async function benchOne(name: string, cfg: ModelConfig, o: Required<Omit<BenchTrainOptions, 'log' | 'presets'>>): Promise<BenchTrainRow> {
+async function benchOne(name: string, cfg: ModelConfig, o: Required<Omit<BenchTrainOptions, 'log' | 'presets' | 'compareScatter'>>, scatter: ScatterBackend): Promise<BenchTrainRow> {
   const tc = { ...defaultTrainConfig(cfg), batch: o.batch, seq: o.seq, steps: 1000, threads: o.threads, valFraction: 0, tableUpdate: o.tableUpdate };
   const rng = new Rng(5);
   const tokens = Int32Array.from({ length: o.batch * o.seq * (o.steps + 2) + 1 }, () => rng.int(cfg.vocabSize));
-  const tr = await Trainer.create(cfg, tc, tokens, { provider: o.provider });
+  const tr = await Trainer.create(cfg, tc, tokens, { provider: o.provider, scatter });
   await tr.trainStep(); // warm-up: first-run allocations
   const sum = { total: 0, graph: 0, copies: 0, scatter: 0, zero: 0, optimizer: 0 };
   for (let i = 0; i < o.steps; i++) {
@@ -47,7 +51,7 @@ async function benchOne(name: string, cfg: ModelConfig, o: Required<Omit<BenchTr
   }
   await tr.release();
   const ms = Object.fromEntries(Object.entries(sum).map(([k, v]) => [k, v / o.steps])) as BenchTrainRow['msPerStep'];
-  return { preset: name, arch: cfg.arch, params: parameterCount(cfg).total, tableUpdate: o.tableUpdate, batch: o.batch, seq: o.seq, tokensPerSec: (o.batch * o.seq * 1000) / ms.total, msPerStep: ms };
+  return { preset: name, arch: cfg.arch, params: parameterCount(cfg).total, tableUpdate: o.tableUpdate, scatter, batch: o.batch, seq: o.seq, tokensPerSec: (o.batch * o.seq * 1000) / ms.total, msPerStep: ms };
 }
 
 /** Each preset, then its dense counterpart (same d, layers, heads, vocabulary). */
@@ -56,9 +60,11 @@ export async function benchTrain(opts: BenchTrainOptions = {}): Promise<BenchTra
   const rows: BenchTrainRow[] = [];
   for (const name of opts.presets ?? ['code-mini']) {
     const cfg = getPreset(name);
-    for (const [label, c] of [[name, cfg], [`${name} (dense twin)`, denseCounterpart(cfg)]] as const) {
-      if (label !== name && cfg.arch === 'dense') continue;
-      const row = await benchOne(label, c, o);
+    const runs: [string, ModelConfig, ScatterBackend][] = [[name, cfg, defaultScatterBackend()]];
+    if (opts.compareScatter && cfg.arch === 'memoryformer' && defaultScatterBackend() === 'native') runs.push([`${name} (TS scatter)`, cfg, 'ts']);
+    if (cfg.arch !== 'dense') runs.push([`${name} (dense twin)`, denseCounterpart(cfg), defaultScatterBackend()]);
+    for (const [label, c, scatter] of runs) {
+      const row = await benchOne(label, c, o, scatter);
       rows.push(row);
       const m = row.msPerStep;
       opts.log?.(`${label.padEnd(28)} ${c.arch.padEnd(12)} ${(row.params / 1e6).toFixed(1)}M params  ${Math.round(row.tokensPerSec)} tok/s  step ${m.total.toFixed(0)} ms = graph ${m.graph.toFixed(0)} + copies ${m.copies.toFixed(1)} + scatter ${m.scatter.toFixed(1)} + zero ${m.zero.toFixed(1)} + AdamW ${m.optimizer.toFixed(1)}`);

@@ -3,6 +3,7 @@
  * (gradients accumulated in JS buffers), global-norm clipping, AdamW, cosine schedule.
  * Parameters and optimiser state live in JS Float32Arrays and are fed to ORT zero-copy.
  */
+import type { ScatterBackend } from './sparse-grads.js';
 import type { ModelConfig } from '../model/config.js';
 import { initWeights, weightSpecs, type Weights } from '../model/weights.js';
 import type { ProviderChoice } from '../engine/ort.js';
@@ -34,6 +35,8 @@ export interface TrainerOptions {
   modelSeed?: number;
   /** Start from these weights (fine-tuning) or, with optimizer and loader, resume. */
   state?: Partial<TrainerState>;
+  /** Table-gradient scatter-add: the native kernel (default when the addon loaded) or TypeScript loops. */
+  scatter?: ScatterBackend;
 }
 
 export class Trainer {
@@ -68,7 +71,7 @@ export class Trainer {
     const optimizer = opts.state?.optimizer ?? createOptimizerState(weights);
     const loader = new WindowLoader(tokens, tc.seq, tc.valFraction, tc.seed);
     if (opts.state?.loader) loader.restore(opts.state.loader);
-    const gradStep = await GradStep.create(cfg, tc.batch, tc.seq, { provider: opts.provider ?? 'cpu', intraOpThreads: tc.threads });
+    const gradStep = await GradStep.create(cfg, tc.batch, tc.seq, { provider: opts.provider ?? 'cpu', intraOpThreads: tc.threads }, opts.scatter ? { scatter: opts.scatter } : {});
     return new Trainer(cfg, tc, weights, optimizer, loader, gradStep, opts);
   }
 

@@ -103,7 +103,7 @@ export const benchCommand: Command = {
     }
     if (suites.includes('train')) {
       log('\n# Training steps (batch 8 x seq 128, random tokens; each preset, then its dense twin)');
-      result.train = await benchTrain({ presets: values.presets.split(','), threads: Math.max(...threads), provider, log });
+      result.train = await benchTrain({ presets: values.presets.split(','), threads: Math.max(...threads), provider, compareScatter: true, log });
     }
     if (suites.includes('lsp')) {
       log('\n# Completion latency through the language server (ms, request to response)');
