@@ -5,6 +5,8 @@ import { NativeDecoder } from './native-decoder.js';
 import { modelForwardRef } from '../model/reference.js';
 import { float16ToFloat32, float32ToFloat16 } from '../util/float16.js';
 import { weightSpecs } from '../model/weights.js';
+import { dims } from '../model/config.js';
+import { packTableTs, unpackTable } from '../kernels/table-format.js';
 import type { GraphTensor } from '../model/graph-weights.js';
 import { Rng } from '../util/rng.js';
 import { assertClose } from '../../../test/support/compare.js';
@@ -79,4 +81,41 @@ test('generate() with the native decoder gives the same greedy tokens as the ONN
   const viaNative = await generate(b, prompt, { maxTokens: 10, temperature: 0, topP: 1, decoder: dec });
   assert.deepEqual(viaNative.tokens, viaOnnx.tokens);
   await Promise.all([a.dispose(), b.dispose(), dec.dispose()]);
+});
+
+test('int8 tables (per-row scale) equal the reference on the dequantised tables', async () => {
+  const cfg = tinyConfig('memoryformer');
+  const { w, gw } = graphWeights(cfg, 105);
+  const dm = dims(cfg);
+  const d = cfg.dModel;
+  // What the decoder holds: Q, K and V side by side in one table (one scale per row across all three).
+  const deq = new Map(w);
+  const int8 = (t: Float32Array, rows: number, out: number) => {
+    const { data, scales } = packTableTs(t, rows, out, 'int8', 'row');
+    return unpackTable(data, scales, rows, out, 'int8', 'row');
+  };
+  const rows = dm.chunks * dm.rowsPerChunk;
+  for (let l = 0; l < cfg.nLayers; l++) {
+    const p = `blocks.${l}.`;
+    const parts = ['q', 'k', 'v'].map((n) => w.get(`${p}attn.${n}.table`)!);
+    const side = new Float32Array(rows * 3 * d);
+    for (let r = 0; r < rows; r++) parts.forEach((t, j) => side.set(t.subarray(r * d, (r + 1) * d), (r * 3 + j) * d));
+    const back = int8(side, rows, 3 * d);
+    ['q', 'k', 'v'].forEach((n, j) => {
+      const t = new Float32Array(rows * d);
+      for (let r = 0; r < rows; r++) t.set(back.subarray((r * 3 + j) * d, (r * 3 + j + 1) * d), r * d);
+      deq.set(`${p}attn.${n}.table`, t);
+    });
+    deq.set(p + 'ml1.table', int8(w.get(p + 'ml1.table')!, rows, dm.expandedWidth));
+    deq.set(p + 'ml2.table', int8(w.get(p + 'ml2.table')!, dm.chunks * 2 ** dm.ml2Tau, d));
+  }
+  const ids = [2, 7, 1, 8, 2, 8];
+  const ref = modelForwardRef(cfg, deq, ids).logits;
+  const runner = await ModelRunner.create(cfg, gw);
+  const dec = await NativeDecoder.create(cfg, gw, { tableDtype: 'int8' });
+  for (let i = 0; i < ids.length; i++) {
+    assertClose(await dec.step(ids[i]!, runner.cache), ref.subarray(i * cfg.vocabSize, (i + 1) * cfg.vocabSize), 1e-5, `int8 step ${i}`);
+  }
+  await dec.dispose();
+  await runner.dispose();
 });

@@ -11,6 +11,9 @@ import { benchLayers } from '../../bench/layer-bench.js';
 import { benchDecode } from '../../bench/decode-bench.js';
 import { benchKernels, HEADER as KERNEL_HEADER } from '../../kernels/bench-kernels.js';
 import { benchTrain } from '../../train/bench-train.js';
+import { benchPrecision } from '../../bench/precision-bench.js';
+import { loadTokenizer } from '../../tokenizer/storage.js';
+import { collectSourceFiles } from '../../eval/source-files.js';
 import { benchLsp, defaultBenchFile } from '../../bench/lsp-bench.js';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
@@ -25,7 +28,7 @@ import { machineDescription } from '../../bench/timing.js';
 import { ortVersion, PROVIDERS, type ProviderName } from '../../engine/ort.js';
 import { usageError } from '../usage-error.js';
 
-const SUITES = ['layers', 'kernels', 'decode', 'train', 'lsp'] as const;
+const SUITES = ['layers', 'kernels', 'decode', 'train', 'lsp', 'precision'] as const;
 type Suite = (typeof SUITES)[number];
 
 const USAGE = `Usage: memoryformer bench [--suite ${SUITES.join(',')}] [options]
@@ -39,6 +42,8 @@ Measures speed side by side in one run, on this machine (figures go to docs/BENC
   train    training tokens/s of the code presets and their dense twins, with a step's breakdown
   lsp      completion latency through the real language server (the built bundle) on a 1,000-line
            file with the default model: fresh positions, typed-ahead positions, a 50-keystroke burst
+  precision  bits per byte with the tables as fp32, fp16 and int8, from a training checkpoint's fp32
+           weights (default: the pretraining run's, .cache/pretrain; not part of 'all')
 
 Options:
   --suite LIST      comma-separated suites (default: all)
@@ -47,6 +52,8 @@ Options:
   --presets LIST    presets for 'decode' (default code-mini,code-small)
   --provider NAME   ${PROVIDERS.join(' | ')} (default cpu)
   --reps N          repetitions per measurement (default 20; 10x that for one-token runs)
+  --checkpoint DIR  'precision': checkpoint with fp32 weights (default .cache/pretrain/memoryformer/checkpoint)
+  --data DIR        'precision': held-out code (default .cache/pretrain/held-out)
   --json FILE       also write the results as JSON to FILE
 `;
 
@@ -64,7 +71,9 @@ export const benchCommand: Command = {
       args: argv,
       strict: true,
       options: {
-        suite: { type: 'string', default: SUITES.join(',') },
+        suite: { type: 'string', default: SUITES.filter((x) => x !== 'precision').join(',') },
+        checkpoint: { type: 'string', default: '.cache/pretrain/memoryformer/checkpoint' },
+        data: { type: 'string', default: '.cache/pretrain/held-out' },
         dims: { type: 'string', default: '256,512,1024,2048' },
         threads: { type: 'string', default: '1,2' },
         presets: { type: 'string', default: 'code-mini,code-small' },
@@ -117,6 +126,11 @@ export const benchCommand: Command = {
       log(`typed another char (KV reuse)     ${p(r.typedAheadOther)}`);
       log(`burst of ${r.burst.keystrokes} keystrokes: ${r.burst.totalMs.toFixed(0)} ms to the last answer, ${r.burst.modelCalls} model calls`);
       result.lsp = r;
+    }
+    if (suites.includes('precision')) {
+      log('\n# Table precision: bits per byte of held-out code, tables as fp32 / fp16 / int8 (native decoder)');
+      const tokenizer = await loadTokenizer(join(values.checkpoint, '..', 'model', 'tokenizer.json'));
+      result.precision = await benchPrecision({ checkpoint: values.checkpoint, tokenizer, files: collectSourceFiles(values.data), maxBytes: 48 * 1024, seed: 1, log });
     }
     if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2) + '\n');
   },
