@@ -18,15 +18,16 @@ import { benchLsp, defaultBenchFile } from '../../bench/lsp-bench.js';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 
+import { machineDescription } from '../../bench/timing.js';
+import { ortVersion, PROVIDERS, type ProviderName } from '../../engine/ort.js';
+import { usageError } from '../usage-error.js';
+
 /** The folder holding package.json above `from` (the sources and the bundle sit at different depths). */
 function packageRoot(from: string): string {
   let dir = from;
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
   return dir;
 }
-import { machineDescription } from '../../bench/timing.js';
-import { ortVersion, PROVIDERS, type ProviderName } from '../../engine/ort.js';
-import { usageError } from '../usage-error.js';
 
 const SUITES = ['layers', 'kernels', 'decode', 'train', 'lsp', 'precision'] as const;
 type Suite = (typeof SUITES)[number];

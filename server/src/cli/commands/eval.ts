@@ -11,7 +11,7 @@ import { loadTokenizer } from '../../tokenizer/storage.js';
 import { collectSourceFiles } from '../../eval/source-files.js';
 import { DEFAULT_EVAL_OPTIONS, evaluate } from '../../eval/evaluate.js';
 import { defaultModelDir } from '../../model/default-model.js';
-import { usageError } from '../usage-error.js';
+import { intOption, usageError } from '../usage-error.js';
 
 const USAGE = `Usage: memoryformer eval --data DIR [--model DIR] [--limit N] [--seed N] [--json]
 
@@ -33,9 +33,7 @@ Options:
 `;
 
 function nonNegInt(v: string, what: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw usageError(`--${what} must be a non-negative integer, got '${v}'`);
-  return n;
+  return intOption(v, what, 0)!;
 }
 
 export const evalCommand: Command = {

@@ -11,7 +11,7 @@ import { collectWorkspace, nothingToTrainOnMessage, NothingToTrainOnError } from
 import { summarise } from '../../finetune/summary.js';
 import { DEFAULT_MAX_STEPS, DEFAULT_TIME_BUDGET_SEC, runFineTune } from '../../finetune/finetune.js';
 import { LAST_REPORT_FILE } from '../../finetune/store.js';
-import { usageError } from '../usage-error.js';
+import { intOption, usageError } from '../usage-error.js';
 
 const USAGE = `Usage: memoryformer finetune --workspace DIR --out DIR [--model DIR] [--time-budget SEC] [--steps N]
                             [--exclude GLOB]... [--dry-run] [--json]
@@ -39,13 +39,6 @@ Options:
   --json              print the report (or the dry-run summary) as JSON
 `;
 
-function posInt(v: string | undefined, what: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw usageError(`--${what} must be a positive integer, got '${v}'`);
-  return n;
-}
-
 export const finetuneCommand: Command = {
   summary: 'fine-tune a model on a workspace; keep it only if held-out bits per byte improve',
   usage: USAGE,
@@ -71,12 +64,11 @@ export const finetuneCommand: Command = {
     });
     const folders = values.workspace ?? [];
     if (!folders.length) throw usageError('--workspace DIR is required');
-    const budget = posInt(values['time-budget'], 'time-budget');
-    const steps = posInt(values.steps, 'steps');
-    const evalLimit = posInt(values['eval-limit'], 'eval-limit');
-    const threads = posInt(values.threads, 'threads');
-    const seed = Number(values.seed);
-    if (!Number.isInteger(seed) || seed < 0) throw usageError(`--seed must be a non-negative integer, got '${values.seed}'`);
+    const budget = intOption(values['time-budget'], 'time-budget');
+    const steps = intOption(values.steps, 'steps');
+    const evalLimit = intOption(values['eval-limit'], 'eval-limit');
+    const threads = intOption(values.threads, 'threads');
+    const seed = intOption(values.seed, 'seed', 0)!;
     const exclude = values.exclude ?? [];
     const say = (line: string) => {
       if (!values.json) process.stdout.write(line + '\n');

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import type { Command } from '../main.js';
-import { usageError } from '../usage-error.js';
+import { intOption } from '../usage-error.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { DEFAULT_RECIPE, reevaluate, runRecipe } from '../../pretrain/recipe.js';
 import { renderModelCard, type RecipeResults } from '../../pretrain/model-card.js';
@@ -40,10 +40,7 @@ Options:
 `;
 
 function int(v: string | undefined, what: string, dflt: number): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw usageError(`--${what} must be a positive integer, got '${v}'`);
-  return n;
+  return intOption(v, what) ?? dflt;
 }
 
 export const pretrainCommand: Command = {

@@ -11,7 +11,7 @@ import { readCorpusDir } from '../../train/corpus.js';
 import { defaultTrainConfig, type TableUpdate, type TrainConfig } from '../../train/train-config.js';
 import { runTraining } from '../../train/train-run.js';
 import { Trainer } from '../../train/trainer.js';
-import { usageError } from '../usage-error.js';
+import { intOption, usageError } from '../usage-error.js';
 
 const USAGE = `Usage: memoryformer train --preset NAME --data DIR --out DIR [options]
 
@@ -39,13 +39,6 @@ Options:
   --resume            continue from OUT/checkpoint
   --json              print one JSON record per step instead of progress lines
 `;
-
-function posInt(v: string | undefined, what: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw usageError(`--${what} must be a positive integer, got '${v}'`);
-  return n;
-}
 
 function fmtTime(sec: number): string {
   if (!Number.isFinite(sec)) return '?';
@@ -86,12 +79,12 @@ export const trainCommand: Command = {
     model = { ...model };
     const tc: TrainConfig = { ...defaultTrainConfig(model) };
     const set = <K extends keyof TrainConfig>(k: K, v: TrainConfig[K] | undefined) => { if (v !== undefined) tc[k] = v; };
-    set('batch', posInt(values.batch, 'batch'));
-    set('seq', posInt(values.seq, 'seq'));
-    set('accumulation', posInt(values.accumulate, 'accumulate'));
-    set('threads', posInt(values.threads, 'threads'));
-    set('evalEvery', posInt(values['eval-every'], 'eval-every'));
-    set('checkpointEvery', posInt(values['checkpoint-every'], 'checkpoint-every'));
+    set('batch', intOption(values.batch, 'batch'));
+    set('seq', intOption(values.seq, 'seq'));
+    set('accumulation', intOption(values.accumulate, 'accumulate'));
+    set('threads', intOption(values.threads, 'threads'));
+    set('evalEvery', intOption(values['eval-every'], 'eval-every'));
+    set('checkpointEvery', intOption(values['checkpoint-every'], 'checkpoint-every'));
     if (values.seed !== undefined) {
       const s = Number(values.seed);
       if (!Number.isInteger(s) || s < 0) throw usageError(`--seed must be an integer >= 0, got '${values.seed}'`);
@@ -109,7 +102,7 @@ export const trainCommand: Command = {
     }
     const budget = values['time-budget'] !== undefined ? Number(values['time-budget']) : undefined;
     if (budget !== undefined && !(budget > 0)) throw usageError(`--time-budget must be a positive number of seconds, got '${values['time-budget']}'`);
-    const steps = posInt(values.steps, 'steps');
+    const steps = intOption(values.steps, 'steps');
     if (steps !== undefined) tc.steps = steps;
     else if (budget !== undefined && !values.resume) {
       // Size the cosine schedule to the budget: time two steps on a throwaway trainer.
