@@ -9,13 +9,14 @@
  * prompt can be prefilled by the ONNX graph (fast at many tokens) and decoded here.
  */
 import { dims, type ModelConfig } from '../model/config.js';
-import { getWeight, type GraphTensor, type GraphWeights } from '../model/graph-weights.js';
+import { concatColumns, getWeight, type GraphTensor, type GraphWeights } from '../model/graph-weights.js';
 import { Graph } from '../onnx/graph.js';
 import { Ops } from '../onnx/ops.js';
 import { encodeModel } from '../onnx/encode.js';
 import { createMemoryTable, forward as kernelForward, type MemoryTable, type TableDtype } from '../kernels/memory-layer-kernel.js';
 import { float16ToFloat32 } from '../util/float16.js';
 import type { KvCache } from './kv-cache.js';
+import { rotaryAngles } from './positional-inputs.js';
 import { createSession, type EngineSession, type SessionOptions } from './ort.js';
 
 interface BlockTables {
@@ -35,12 +36,6 @@ function f32(t: GraphTensor): Float32Array {
   return t.dtype === 'float16' ? float16ToFloat32(t.data as Uint16Array) : (t.data as Float32Array);
 }
 
-/** Columns of [rows, a] tables laid side by side: [rows, a + b + c] (one hash serves Q, K and V). */
-function sideBySide(parts: Float32Array[], rows: number, width: number): Float32Array {
-  const out = new Float32Array(rows * width * parts.length);
-  for (let r = 0; r < rows; r++) parts.forEach((p, i) => out.set(p.subarray(r * width, (r + 1) * width), (r * parts.length + i) * width));
-  return out;
-}
 
 export interface NativeDecoderOptions {
   /** Kernel threads (OpenMP). Default 1: one token's tables are read fastest by one core here. */
@@ -87,7 +82,8 @@ export class NativeDecoder {
     const blocks: BlockTables[] = [];
     for (let i = 0; i < cfg.nLayers; i++) {
       const p = `blocks.${i}.`;
-      const qkv = sideBySide(['q', 'k', 'v'].map((n) => W(`${p}attn.${n}.table`)), rows, d);
+      // One hash serves Q, K and V: their tables side by side, as in the ONNX graph.
+      const qkv = concatColumns(['q', 'k', 'v'].map((n) => ({ dtype: 'float32', shape: [rows, d], data: W(`${p}attn.${n}.table`) }))).data as Float32Array;
       const qkvBias = new Float32Array(3 * d);
       ['q', 'k', 'v'].forEach((n, j) => qkvBias.set(W(`${p}attn.${n}.bias`), j * d));
       blocks.push({
@@ -120,6 +116,8 @@ export class NativeDecoder {
     const pos = cache.length;
     if (pos + 1 > cache.capacity) throw new RangeError(`context of ${pos + 1} tokens exceeds the cache's ${cache.capacity}`);
     x.set(this.embed.subarray(id * d, (id + 1) * d));
+    // The same angles the graph gets (positional-inputs.ts), computed once for every layer and head.
+    const angles = rotaryAngles(cfg, pos, 1);
     const newK: Float32Array[] = [];
     const newV: Float32Array[] = [];
     let addonCalls = 0;
@@ -131,8 +129,8 @@ export class NativeDecoder {
       const q = qkv.subarray(0, d);
       const k = Float32Array.from(qkv.subarray(d, 2 * d));
       const v = Float32Array.from(qkv.subarray(2 * d, 3 * d));
-      rotary(cfg, q, pos);
-      rotary(cfg, k, pos);
+      rotary(cfg, q, angles.cos, angles.sin);
+      rotary(cfg, k, angles.cos, angles.sin);
       attention(cfg, q, k, v, cache.pastKeys(l), cache.pastValues(l), pos, att);
       for (let i = 0; i < d; i++) x[i] = x[i]! + att[i]!;
       rmsNorm(x, b.norm2, cfg.normEps, h);
@@ -173,20 +171,17 @@ function layerNorm(x: Float32Array, w: Float32Array, b: Float32Array, eps: numbe
   for (let i = 0; i < x.length; i++) x[i] = (x[i]! - mean) * inv * w[i]! + b[i]!;
 }
 
-/** NeoX rotate-half on the first r dims of each head, in place, at position pos. */
-function rotary(cfg: ModelConfig, v: Float32Array, pos: number): void {
-  const { headDim: hd, rotaryDims: r } = dims(cfg);
-  const half = r / 2;
+/** NeoX rotate-half on the first r dims of each head, in place, with the angles of one position. */
+function rotary(cfg: ModelConfig, v: Float32Array, cos: Float32Array, sin: Float32Array): void {
+  const hd = dims(cfg).headDim;
+  const half = cos.length;
   for (let head = 0; head < cfg.nHeads; head++) {
     const o = head * hd;
     for (let j = 0; j < half; j++) {
-      const a = pos * Math.pow(cfg.rotaryBase, (-2 * j) / r);
-      const c = Math.cos(a);
-      const s = Math.sin(a);
       const x1 = v[o + j]!;
       const x2 = v[o + j + half]!;
-      v[o + j] = x1 * c - x2 * s;
-      v[o + j + half] = x2 * c + x1 * s;
+      v[o + j] = x1 * cos[j]! - x2 * sin[j]!;
+      v[o + j + half] = x2 * cos[j]! + x1 * sin[j]!;
     }
   }
 }
