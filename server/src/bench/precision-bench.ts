@@ -14,6 +14,7 @@ import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import type { SourceFile } from '../eval/source-files.js';
 import type { TableDtype } from '../kernels/memory-layer-kernel.js';
 import { Rng } from '../util/rng.js';
+import { nextTokenNats } from '../eval/log-likelihood.js';
 
 export interface PrecisionRow {
   dtype: TableDtype;
@@ -36,11 +37,7 @@ async function bits(dec: NativeDecoder, tokenizer: Tokenizer, files: SourceFile[
       const chunk = ids.slice(start, start + window);
       for (let i = 0; i + 1 < chunk.length; i++) {
         const logits = await dec.step(chunk[i]!, cache);
-        let max = -Infinity;
-        for (const v of logits) max = Math.max(max, v);
-        let sum = 0;
-        for (const v of logits) sum += Math.exp(v - max);
-        total += (Math.log(sum) + max - logits[chunk[i + 1]!]!) / Math.LN2;
+        total += nextTokenNats(logits, 0, logits.length, chunk[i + 1]!) / Math.LN2;
         tokens++;
       }
     }

@@ -14,6 +14,7 @@ import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { SPECIAL_IDS } from '../tokenizer/special-tokens.js';
 import { Rng } from '../util/rng.js';
 import { editSimilarity, normaliseLine } from './edit-similarity.js';
+import { nextTokenNats } from './log-likelihood.js';
 import type { SourceFile } from './source-files.js';
 
 export interface EvalOptions {
@@ -49,13 +50,7 @@ async function negLogLikelihood(runner: ModelRunner, ids: number[], window: numb
   for (let start = 0; start + 1 < ids.length; start += window - 1) {
     const chunk = ids.slice(start, start + window);
     const { logits } = await runner.forward([chunk]);
-    for (let i = 0; i + 1 < chunk.length; i++) {
-      let max = -Infinity;
-      for (let v = 0; v < V; v++) max = Math.max(max, logits[i * V + v]!);
-      let sum = 0;
-      for (let v = 0; v < V; v++) sum += Math.exp(logits[i * V + v]! - max);
-      nats += Math.log(sum) + max - logits[i * V + chunk[i + 1]!]!;
-    }
+    for (let i = 0; i + 1 < chunk.length; i++) nats += nextTokenNats(logits, i * V, V, chunk[i + 1]!);
   }
   return nats;
 }
