@@ -128,17 +128,40 @@ static void *scratch(size_t bytes) {
 typedef struct {
   uint32_t *rows;
   float *w, *e;
+  uint32_t *rows_t; /* tiled forward: rows and weights chunk-major, [K][N] (int8 scale in w_t) */
+  float *w_t;
+  float *tiles; /* tiled forward: one [N][64] accumulator per thread */
 } hash_buffers;
 
-static int hash_scratch(const mlk_table *T, int N, hash_buffers *hb) {
-  const size_t nk = (size_t)N * T->K, nx = nk * T->tau;
-  const size_t a = (nk * 4 + 63) & ~(size_t)63;
-  char *s = (char *)scratch(2 * a + nx * 4);
+/* e is only kept for the backward pass (with_e); the tiled forward needs tile_threads accumulators. */
+static int hash_scratch(const mlk_table *T, int N, int with_e, int tile_threads, hash_buffers *hb) {
+  const size_t nk = (size_t)N * T->K, nx = with_e ? nk * T->tau : 0;
+  const size_t a = (nk * 4 + 63) & ~(size_t)63, ex = (nx * 4 + 63) & ~(size_t)63;
+  const size_t tr = tile_threads ? 2 * a : 0;
+  char *s = (char *)scratch(2 * a + ex + tr + (size_t)tile_threads * N * MLK_TILE * 4);
   if (!s) return MLK_ENOMEM;
   hb->rows = (uint32_t *)s;
   hb->w = (float *)(s + a);
-  hb->e = (float *)(s + 2 * a);
+  hb->e = with_e ? (float *)(s + 2 * a) : NULL;
+  hb->rows_t = tile_threads ? (uint32_t *)(s + 2 * a + ex) : NULL;
+  hb->w_t = tile_threads ? (float *)(s + 3 * a + ex) : NULL;
+  hb->tiles = (float *)(s + 2 * a + ex + tr);
   return MLK_OK;
+}
+
+/* Tiles [t0, t1) of y [N, out]: each tile accumulates in this thread's contiguous acc [N][64],
+ * then is copied out. */
+static void forward_tiles(const mlk_isa *isa, const mlk_table *T, const hash_buffers *hb, int N, int t0, int t1,
+                          const float *bias, float *acc, float *y) {
+  const int out = T->out;
+  for (int tile = t0; tile < t1; tile++) {
+    const int col0 = tile * MLK_TILE, cols = out - col0 < MLK_TILE ? out - col0 : MLK_TILE;
+    float init[MLK_TILE] = {0};
+    if (bias) memcpy(init, bias + col0, (size_t)cols * 4);
+    for (int n = 0; n < N; n++) memcpy(acc + (size_t)n * MLK_TILE, init, sizeof init);
+    isa->fwd_tile(T, hb->rows_t, hb->w_t, N, tile, t1, acc);
+    for (int n = 0; n < N; n++) memcpy(y + (size_t)n * out + col0, acc + (size_t)n * MLK_TILE, (size_t)cols * 4);
+  }
 }
 
 static int clamp_threads(int threads) { return threads < 1 ? 1 : threads > 256 ? 256 : threads; }
@@ -155,9 +178,9 @@ int mlk_forward(const mlk_table *T, const float *x, int N, const float *bias, fl
   if (!table_ok(T) || !x || !y || N < 0 || !(t > 0.0f) || !isfinite(t)) return MLK_EBADARG;
   if (N == 0) return MLK_OK;
   const mlk_isa *isa = current_isa();
-  hash_buffers hb;
-  if (hash_scratch(T, N, &hb)) return MLK_ENOMEM;
   const int K = T->K, out = T->out, nt = clamp_threads(threads);
+  hash_buffers hb;
+  if (hash_scratch(T, N, 0, T->layout == MLK_TILED ? nt : 0, &hb)) return MLK_ENOMEM;
   const size_t n = (size_t)K * T->tau;
   const float s = 2.0f / t;
 #pragma omp parallel num_threads(nt) if (nt > 1)
@@ -165,11 +188,20 @@ int mlk_forward(const mlk_table *T, const float *x, int N, const float *bias, fl
     const int tid = THREAD_ID(), nth = THREAD_COUNT();
     int a, b;
     split(N, nth, tid, 1, &a, &b);
-    if (b > a) isa->hash(x + a * n, b - a, K, T->tau, s, hb.rows + (size_t)a * K, hb.w + (size_t)a * K, hb.e + a * n);
+    if (b > a) isa->hash(x + a * n, b - a, K, T->tau, s, hb.rows + (size_t)a * K, hb.w + (size_t)a * K, NULL);
 #pragma omp barrier
     if (T->layout == MLK_TILED) {
+      split(K, nth, tid, 1, &a, &b);
+      for (int k = a; k < b; k++)
+        for (int i = 0; i < N; i++) {
+          const uint32_t r = hb.rows[(size_t)i * K + k];
+          const float wk = hb.w[(size_t)i * K + k];
+          hb.rows_t[(size_t)k * N + i] = r;
+          hb.w_t[(size_t)k * N + i] = T->dtype == MLK_I8 ? wk * T->scales[r] : wk;
+        }
+#pragma omp barrier
       split(mlk_ntiles(out), nth, tid, 1, &a, &b);
-      if (b > a) isa->fwd_tiled(T, hb.rows, hb.w, N, a, b, bias, y);
+      if (b > a) forward_tiles(isa, T, &hb, N, a, b, bias, hb.tiles + (size_t)tid * N * MLK_TILE, y);
     } else if (N >= nth) {
       split(N, nth, tid, 1, &a, &b);
       for (int i = a; i < b; i++)
@@ -190,7 +222,7 @@ int mlk_backward(const mlk_table *T, const float *x, int N, float t, const float
   if (N == 0) return MLK_OK;
   const mlk_isa *isa = current_isa();
   hash_buffers hb;
-  if (hash_scratch(T, N, &hb)) return MLK_ENOMEM;
+  if (hash_scratch(T, N, 1, 0, &hb)) return MLK_ENOMEM;
   const int K = T->K, tau = T->tau, out = T->out, nt = clamp_threads(threads);
   const size_t n = (size_t)K * tau;
   const float s = 2.0f / t;

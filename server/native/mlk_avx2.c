@@ -31,25 +31,54 @@ INLINE __m256 exp_nonpositive(__m256 x) {
   return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
 }
 
+/* exp(-s|x|) of n values (a partial last vector through a buffer). */
+static void exp_row_avx2(const float *x, size_t n, __m256 neg_s, float *e) {
+  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(e + i, exp_nonpositive(_mm256_mul_ps(_mm256_and_ps(_mm256_loadu_ps(x + i), abs_mask), neg_s)));
+  if (i < n) {
+    float tmp[8] = {0};
+    for (size_t l = 0; l < n - i; l++) tmp[l] = x[i + l];
+    _mm256_storeu_ps(tmp, exp_nonpositive(_mm256_mul_ps(_mm256_and_ps(_mm256_loadu_ps(tmp), abs_mask), neg_s)));
+    for (size_t l = 0; l < n - i; l++) e[i + l] = tmp[l];
+  }
+}
+
+/* Eight chunks at a time, one lane each, as in the AVX-512 path (see there). */
 static void hash_avx2(const float *x, int ntok, int K, int tau, float two_over_t, uint32_t *rows, float *w,
                       float *e) {
   const size_t n = (size_t)K * tau;
-  const __m256 neg_s = _mm256_set1_ps(-two_over_t);
+  const __m256 neg_s = _mm256_set1_ps(-two_over_t), one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
   const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i vindex = _mm256_mullo_epi32(lane, _mm256_set1_epi32(tau));
   for (int t = 0; t < ntok; t++) {
     const float *xt = x + t * n;
-    float *et = e + t * n;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8)
-      _mm256_storeu_ps(et + i,
-                       exp_nonpositive(_mm256_mul_ps(_mm256_and_ps(_mm256_loadu_ps(xt + i), abs_mask), neg_s)));
-    if (i < n) {
-      float tmp[8] = {0};
-      for (size_t l = 0; l < n - i; l++) tmp[l] = xt[i + l];
-      _mm256_storeu_ps(tmp, exp_nonpositive(_mm256_mul_ps(_mm256_and_ps(_mm256_loadu_ps(tmp), abs_mask), neg_s)));
-      for (size_t l = 0; l < n - i; l++) et[i + l] = tmp[l];
+    uint32_t *rt = rows + (size_t)t * K;
+    float *wt = w + (size_t)t * K;
+    int k = 0;
+    for (; k + 8 <= K; k += 8) {
+      const float *base = xt + (size_t)k * tau;
+      __m256i idx = _mm256_setzero_si256();
+      __m256 prod = one;
+      for (int i = 0; i < tau; i++) {
+        const __m256 z = _mm256_i32gather_ps(base + i, vindex, 4);
+        prod = _mm256_mul_ps(prod, _mm256_add_ps(one, exp_nonpositive(_mm256_mul_ps(_mm256_and_ps(z, abs_mask), neg_s))));
+        const __m256i ge = _mm256_castps_si256(_mm256_cmp_ps(z, zero, _CMP_GE_OQ));
+        idx = _mm256_or_si256(idx, _mm256_and_si256(ge, _mm256_set1_epi32(1 << i)));
+      }
+      const __m256i first = _mm256_slli_epi32(_mm256_add_epi32(lane, _mm256_set1_epi32(k)), tau);
+      _mm256_storeu_si256((__m256i *)(rt + k), _mm256_add_epi32(first, idx));
+      _mm256_storeu_ps(wt + k, _mm256_div_ps(one, prod));
     }
-    mlk_chunks_from_e(xt, et, K, tau, rows + (size_t)t * K, w + (size_t)t * K);
+    if (k < K) {
+      float et[8 * MLK_MAX_TAU];
+      exp_row_avx2(xt + (size_t)k * tau, (size_t)(K - k) * tau, neg_s, et);
+      mlk_chunks_from_e(xt + (size_t)k * tau, et, K - k, tau, rt + k, wt + k);
+      for (int j = k; j < K; j++) rt[j] += (uint32_t)k << tau;
+    }
+    if (e) exp_row_avx2(xt, n, neg_s, e + t * n);
   }
 }
 
@@ -134,46 +163,36 @@ static void fwd_row_avx2(const mlk_table *T, const uint32_t *rows, const float *
   }
 }
 
-/* One token's 64-column tile in 8 registers (16 registers cannot also hold the loads). A partial
- * last tile goes through a zero-padded buffer (the table's padding columns are zero too). */
-INLINE void fwd_tiled_impl(const mlk_table *T, const uint32_t *rows, const float *w, int N, int t0, int t1,
-                           const float *bias, float *y, const int dt) {
-  const int K = T->K, out = T->out, G = mlk_group_chunks(T);
+/* One token's 64-column tile in 8 registers (16 registers cannot also hold the loads), accumulated
+ * into acc [N][64] (see mlk_isa.h: fwd_tile). The table's padding columns are zero. */
+INLINE void fwd_tile_impl(const mlk_table *T, const uint32_t *rows, const float *w, int N, int tile, int t1,
+                          float *acc, const int dt) {
+  const int K = T->K, G = mlk_group_chunks(T);
   const size_t nrows = (size_t)K << T->tau, es = mlk_esize(dt);
-  for (int tile = t0; tile < t1; tile++) {
-    const int col0 = tile * MLK_TILE;
-    const int cols = out - col0 < MLK_TILE ? out - col0 : MLK_TILE;
-    const void *tbase = (const char *)T->data + (size_t)tile * nrows * MLK_TILE * es;
-    for (int g0 = 0; g0 < K; g0 += G) {
-      const int g1 = g0 + G < K ? g0 + G : K;
-      mlk_stream pf = mlk_next_slice(T, tile, t1, g1, G, N, N);
-      for (int n = 0; n < N; n++, mlk_stream_advance(&pf)) {
-        float *yt = y + (size_t)n * out + col0;
-        float buf[MLK_TILE] = {0};
-        for (int c = 0; c < cols; c++) buf[c] = g0 == 0 ? (bias ? bias[col0 + c] : 0.0f) : yt[c];
-        __m256 a[8];
-        for (int c = 0; c < 8; c++) a[c] = _mm256_loadu_ps(buf + 8 * c);
-        const uint32_t *rn = rows + (size_t)n * K;
-        const float *wn = w + (size_t)n * K;
-        for (int k = g0; k < g1; k++) {
-          const uint32_t r = rn[k];
-          const __m256 wv = _mm256_set1_ps(row_weight(T, r, wn[k], dt));
-          const size_t off = (size_t)r * MLK_TILE;
-          for (int c = 0; c < 8; c++) a[c] = _mm256_fmadd_ps(wv, load8(tbase, off + 8 * c, dt), a[c]);
-        }
-        for (int c = 0; c < 8; c++) _mm256_storeu_ps(buf + 8 * c, a[c]);
-        for (int c = 0; c < cols; c++) yt[c] = buf[c];
+  const void *tbase = (const char *)T->data + (size_t)tile * nrows * MLK_TILE * es;
+  for (int g0 = 0; g0 < K; g0 += G) {
+    const int g1 = g0 + G < K ? g0 + G : K;
+    mlk_stream pf = mlk_next_slice(T, tile, t1, g1, G, N, N);
+    for (int n = 0; n < N; n++, mlk_stream_advance(&pf)) {
+      float *an = acc + (size_t)n * MLK_TILE;
+      __m256 a[8];
+      for (int c = 0; c < 8; c++) a[c] = _mm256_load_ps(an + 8 * c);
+      for (int k = g0; k < g1; k++) {
+        const __m256 wv = _mm256_set1_ps(w[(size_t)k * N + n]);
+        const size_t off = (size_t)rows[(size_t)k * N + n] * MLK_TILE;
+        for (int c = 0; c < 8; c++) a[c] = _mm256_fmadd_ps(wv, load8(tbase, off + 8 * c, dt), a[c]);
       }
+      for (int c = 0; c < 8; c++) _mm256_store_ps(an + 8 * c, a[c]);
     }
   }
 }
 
-static void fwd_tiled_avx2(const mlk_table *T, const uint32_t *rows, const float *w, int N, int t0, int t1,
-                           const float *bias, float *y) {
+static void fwd_tile_avx2(const mlk_table *T, const uint32_t *rows, const float *w, int N, int tile, int t1,
+                          float *acc) {
   switch (T->dtype) {
-    case MLK_F32: fwd_tiled_impl(T, rows, w, N, t0, t1, bias, y, MLK_F32); break;
-    case MLK_F16: fwd_tiled_impl(T, rows, w, N, t0, t1, bias, y, MLK_F16); break;
-    default: fwd_tiled_impl(T, rows, w, N, t0, t1, bias, y, MLK_I8); break;
+    case MLK_F32: fwd_tile_impl(T, rows, w, N, tile, t1, acc, MLK_F32); break;
+    case MLK_F16: fwd_tile_impl(T, rows, w, N, tile, t1, acc, MLK_F16); break;
+    default: fwd_tile_impl(T, rows, w, N, tile, t1, acc, MLK_I8); break;
   }
 }
 
@@ -251,6 +270,6 @@ static void to_half_avx2(const float *src, uint16_t *dst, size_t n) {
 }
 
 const mlk_isa mlk_isa_avx2 = {
-    "avx2", hash_avx2, fwd_row_avx2, fwd_tiled_avx2, dot_row_avx2, axpy_avx2, sum_avx2, to_half_avx2,
+    "avx2", hash_avx2, fwd_row_avx2, fwd_tile_avx2, dot_row_avx2, axpy_avx2, sum_avx2, to_half_avx2,
 };
 #endif

@@ -29,22 +29,56 @@ INLINE __m512 exp_nonpositive(__m512 x) {
   return _mm512_scalef_ps(p, n);
 }
 
+/* Sixteen chunks at a time, one lane each: for i = 0..tau-1 a gather (stride tau) brings every
+ * lane's i-th value, whose sign sets bit i of the index and whose 1 + exp(-s|z|) multiplies the
+ * product, in the same order as the scalar path. e (for the backward pass) is written only when
+ * asked for: the forward pass does not need it. */
 static void hash_avx512(const float *x, int ntok, int K, int tau, float two_over_t, uint32_t *rows, float *w,
                         float *e) {
   const size_t n = (size_t)K * tau;
-  const __m512 neg_s = _mm512_set1_ps(-two_over_t);
+  const __m512 neg_s = _mm512_set1_ps(-two_over_t), one = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps();
+  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i vindex = _mm512_mullo_epi32(lane, _mm512_set1_epi32(tau));
   for (int t = 0; t < ntok; t++) {
     const float *xt = x + t * n;
-    float *et = e + t * n;
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-      _mm512_storeu_ps(et + i, exp_nonpositive(_mm512_mul_ps(_mm512_abs_ps(_mm512_loadu_ps(xt + i)), neg_s)));
-    if (i < n) {
-      const __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
-      _mm512_mask_storeu_ps(et + i, m,
-                            exp_nonpositive(_mm512_mul_ps(_mm512_abs_ps(_mm512_maskz_loadu_ps(m, xt + i)), neg_s)));
+    uint32_t *rt = rows + (size_t)t * K;
+    float *wt = w + (size_t)t * K;
+    int k = 0;
+    for (; k + 16 <= K; k += 16) {
+      const float *base = xt + (size_t)k * tau;
+      __m512i idx = _mm512_setzero_si512();
+      __m512 prod = one;
+      for (int i = 0; i < tau; i++) {
+        const __m512 z = _mm512_i32gather_ps(vindex, base + i, 4);
+        prod = _mm512_mul_ps(prod, _mm512_add_ps(one, exp_nonpositive(_mm512_mul_ps(_mm512_abs_ps(z), neg_s))));
+        idx = _mm512_mask_or_epi32(idx, _mm512_cmp_ps_mask(z, zero, _CMP_GE_OQ), idx, _mm512_set1_epi32(1 << i));
+      }
+      const __m512i first = _mm512_slli_epi32(_mm512_add_epi32(lane, _mm512_set1_epi32(k)), (unsigned)tau);
+      _mm512_storeu_si512(rt + k, _mm512_add_epi32(first, idx));
+      _mm512_storeu_ps(wt + k, _mm512_div_ps(one, prod));
     }
-    mlk_chunks_from_e(xt, et, K, tau, rows + (size_t)t * K, w + (size_t)t * K);
+    if (k < K) { /* the last K mod 16 chunks, through the shared scalar code */
+      const int left = (K - k) * tau;
+      float et[16 * MLK_MAX_TAU];
+      for (int i = 0; i < left; i += 16) {
+        const __mmask16 m = left - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (left - i)) - 1);
+        const __m512 z = _mm512_maskz_loadu_ps(m, xt + (size_t)k * tau + i);
+        _mm512_mask_storeu_ps(et + i, m, exp_nonpositive(_mm512_mul_ps(_mm512_abs_ps(z), neg_s)));
+      }
+      mlk_chunks_from_e(xt + (size_t)k * tau, et, K - k, tau, rt + k, wt + k);
+      for (int j = k; j < K; j++) rt[j] += (uint32_t)k << tau;
+    }
+    if (e) {
+      float *et = e + t * n;
+      size_t i = 0;
+      for (; i + 16 <= n; i += 16)
+        _mm512_storeu_ps(et + i, exp_nonpositive(_mm512_mul_ps(_mm512_abs_ps(_mm512_loadu_ps(xt + i)), neg_s)));
+      if (i < n) {
+        const __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+        _mm512_mask_storeu_ps(et + i, m,
+                              exp_nonpositive(_mm512_mul_ps(_mm512_abs_ps(_mm512_maskz_loadu_ps(m, xt + i)), neg_s)));
+      }
+    }
   }
 }
 
@@ -138,62 +172,49 @@ static void fwd_row_avx512(const mlk_table *T, const uint32_t *rows, const float
   }
 }
 
-/* NB tokens x one 64-column tile held in NB*4 registers while the chunks [g0, g1) are walked. */
-INLINE void tiled_block(const mlk_table *T, const void *tbase, const uint32_t *rws, const float *wts, int g0, int g1,
-                        const float *bt, float *yt, const __mmask16 *vm, const int NB, const int dt) {
-  const int K = T->K;
-  const size_t out = (size_t)T->out;
+/* NB tokens x one 64-column tile held in NB*4 registers while the chunks [g0, g1) are walked.
+ * rows and w are chunk-major ([K][N], the int8 scale already in w), so a token block's entries
+ * for one chunk are adjacent. acc is the tile's accumulator, [N][64] contiguous: a stride of `out` floats (4 KiB at d = 1024)
+ * would map every token's tile to the same cache sets and evict it between chunk groups. */
+INLINE void tiled_block(const mlk_table *T, const void *tbase, const uint32_t *rws, const float *wts, int N, int g0,
+                        int g1, float *acc, const int NB, const int dt) {
   __m512 a[4][4];
   for (int b = 0; b < NB; b++)
-    for (int c = 0; c < 4; c++)
-      a[b][c] = g0 == 0 ? (bt ? _mm512_maskz_loadu_ps(vm[c], bt + 16 * c) : _mm512_setzero_ps())
-                        : _mm512_maskz_loadu_ps(vm[c], yt + b * out + 16 * c);
+    for (int c = 0; c < 4; c++) a[b][c] = _mm512_load_ps(acc + b * MLK_TILE + 16 * c);
   for (int k = g0; k < g1; k++) {
     for (int b = 0; b < NB; b++) {
-      const uint32_t r = rws[(size_t)b * K + k];
-      const __m512 wv = _mm512_set1_ps(row_weight(T, r, wts[(size_t)b * K + k], dt));
-      const size_t off = (size_t)r * MLK_TILE;
+      const __m512 wv = _mm512_set1_ps(wts[(size_t)k * N + b]);
+      const size_t off = (size_t)rws[(size_t)k * N + b] * MLK_TILE;
       for (int c = 0; c < 4; c++) a[b][c] = _mm512_fmadd_ps(wv, load16(tbase, off + 16 * c, dt), a[b][c]);
     }
   }
   for (int b = 0; b < NB; b++)
-    for (int c = 0; c < 4; c++) _mm512_mask_storeu_ps(yt + b * out + 16 * c, vm[c], a[b][c]);
+    for (int c = 0; c < 4; c++) _mm512_store_ps(acc + b * MLK_TILE + 16 * c, a[b][c]);
+  (void)T;
 }
 
-INLINE void fwd_tiled_impl(const mlk_table *T, const uint32_t *rows, const float *w, int N, int t0, int t1,
-                           const float *bias, float *y, const int dt) {
-  const int K = T->K, out = T->out, G = mlk_group_chunks(T);
+INLINE void fwd_tile_impl(const mlk_table *T, const uint32_t *rows, const float *w, int N, int tile, int t1,
+                          float *acc, const int dt) {
+  const int K = T->K, G = mlk_group_chunks(T);
   const size_t nrows = (size_t)K << T->tau, es = mlk_esize(dt);
-  for (int tile = t0; tile < t1; tile++) {
-    const int col0 = tile * MLK_TILE;
-    const int cols = out - col0 < MLK_TILE ? out - col0 : MLK_TILE;
-    __mmask16 vm[4];
-    for (int c = 0; c < 4; c++) {
-      const int left = cols - 16 * c;
-      vm[c] = left >= 16 ? (__mmask16)0xffff : left <= 0 ? (__mmask16)0 : (__mmask16)((1u << left) - 1);
-    }
-    const void *tbase = (const char *)T->data + (size_t)tile * nrows * MLK_TILE * es;
-    const float *bt = bias ? bias + col0 : NULL;
-    for (int g0 = 0; g0 < K; g0 += G) {
-      const int g1 = g0 + G < K ? g0 + G : K;
-      mlk_stream pf = mlk_next_slice(T, tile, t1, g1, G, N, N / 4 + N % 4);
-      int n = 0;
-      for (; n + 4 <= N; n += 4, mlk_stream_advance(&pf))
-        tiled_block(T, tbase, rows + (size_t)n * K, w + (size_t)n * K, g0, g1, bt, y + (size_t)n * out + col0, vm, 4,
-                    dt);
-      for (; n < N; n++, mlk_stream_advance(&pf))
-        tiled_block(T, tbase, rows + (size_t)n * K, w + (size_t)n * K, g0, g1, bt, y + (size_t)n * out + col0, vm, 1,
-                    dt);
-    }
+  const void *tbase = (const char *)T->data + (size_t)tile * nrows * MLK_TILE * es;
+  for (int g0 = 0; g0 < K; g0 += G) {
+    const int g1 = g0 + G < K ? g0 + G : K;
+    mlk_stream pf = mlk_next_slice(T, tile, t1, g1, G, N, N / 4 + N % 4);
+    int n = 0;
+    for (; n + 4 <= N; n += 4, mlk_stream_advance(&pf))
+      tiled_block(T, tbase, rows + n, w + n, N, g0, g1, acc + (size_t)n * MLK_TILE, 4, dt);
+    for (; n < N; n++, mlk_stream_advance(&pf))
+      tiled_block(T, tbase, rows + n, w + n, N, g0, g1, acc + (size_t)n * MLK_TILE, 1, dt);
   }
 }
 
-static void fwd_tiled_avx512(const mlk_table *T, const uint32_t *rows, const float *w, int N, int t0, int t1,
-                             const float *bias, float *y) {
+static void fwd_tile_avx512(const mlk_table *T, const uint32_t *rows, const float *w, int N, int tile, int t1,
+                            float *acc) {
   switch (T->dtype) {
-    case MLK_F32: fwd_tiled_impl(T, rows, w, N, t0, t1, bias, y, MLK_F32); break;
-    case MLK_F16: fwd_tiled_impl(T, rows, w, N, t0, t1, bias, y, MLK_F16); break;
-    default: fwd_tiled_impl(T, rows, w, N, t0, t1, bias, y, MLK_I8); break;
+    case MLK_F32: fwd_tile_impl(T, rows, w, N, tile, t1, acc, MLK_F32); break;
+    case MLK_F16: fwd_tile_impl(T, rows, w, N, tile, t1, acc, MLK_F16); break;
+    default: fwd_tile_impl(T, rows, w, N, tile, t1, acc, MLK_I8); break;
   }
 }
 
@@ -279,6 +300,6 @@ static void to_half_avx512(const float *src, uint16_t *dst, size_t n) {
 }
 
 const mlk_isa mlk_isa_avx512 = {
-    "avx512", hash_avx512, fwd_row_avx512, fwd_tiled_avx512, dot_row_avx512, axpy_avx512, sum_avx512, to_half_avx512,
+    "avx512", hash_avx512, fwd_row_avx512, fwd_tile_avx512, dot_row_avx512, axpy_avx512, sum_avx512, to_half_avx512,
 };
 #endif

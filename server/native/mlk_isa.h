@@ -10,15 +10,17 @@
 
 typedef struct {
   const char *name;
-  /* Index pass for ntok tokens: rows[t*K+k] = k*2^tau + idx, w[t*K+k] = p_k,
-   * e[t*n+i] = exp(-2|x|/t) (kept for the backward pass). */
+  /* Index pass for ntok tokens: rows[t*K+k] = k*2^tau + idx, w[t*K+k] = p_k, and, unless e is
+   * NULL (the forward pass), e[t*n+i] = exp(-2|x|/t) for the backward pass. */
   void (*hash)(const float *x, int ntok, int K, int tau, float two_over_t, uint32_t *rows, float *w, float *e);
   /* One token, row-major table, output columns [c0, c1): y = bias + sum_k w_k table[rows_k]. */
   void (*fwd_row)(const mlk_table *T, const uint32_t *rows, const float *w, int c0, int c1, const float *bias,
                   float *y);
-  /* Column-tiled table, tiles [t0, t1), all N tokens; y is [N, out]. */
-  void (*fwd_tiled)(const mlk_table *T, const uint32_t *rows, const float *w, int N, int t0, int t1,
-                    const float *bias, float *y);
+  /* Column-tiled table, one tile, all N tokens: acc [N][64] (64-byte aligned, contiguous, set to the
+   * bias by the caller) += sum_k w_k table[tile][rows_k], with rows and w chunk-major ([K][N]) and
+   * the int8 row scale already folded into w. t1 ends the caller's tiles (the next
+   * tile's first slice may be prefetched). Columns past `out` see the table's zero padding. */
+  void (*fwd_tile)(const mlk_table *T, const uint32_t *rows, const float *w, int N, int tile, int t1, float *acc);
   /* <dy, table[row]> over all out columns (dequantised values, any layout). */
   float (*dot_row)(const mlk_table *T, uint32_t row, const float *dy);
   /* dst[0..n) += a * src[0..n). */
@@ -57,9 +59,29 @@ static inline int mlk_group_chunks(const mlk_table *T) {
 
 /* From e_i = exp(-2|z_i|/t) and the signs of one token's x, each chunk's row and weight:
  * row = k*2^tau + sum_i [z_i >= 0] 2^i, p = prod_i sigmoid(2|z_i|/t) = 1 / prod_i (1 + e_i).
- * Shared by every path so the index pass only differs in how exp is evaluated. */
+ * Shared by every path so the index pass only differs in how exp is evaluated. Eight chunks at a
+ * time: one chunk's product is a chain of tau dependent multiplies (4 cycles each), so walking the
+ * chunks one by one cost a third of a 512-token forward; eight independent chains hide the latency.
+ * Each chunk's product is still taken in the order i = 0..tau-1. */
+#define MLK_HASH_LANES 8
 static inline void mlk_chunks_from_e(const float *xt, const float *et, int K, int tau, uint32_t *rows, float *w) {
-  for (int k = 0; k < K; k++) {
+  int k = 0;
+  for (; k + MLK_HASH_LANES <= K; k += MLK_HASH_LANES) {
+    uint32_t idx[MLK_HASH_LANES] = {0};
+    float prod[MLK_HASH_LANES];
+    for (int l = 0; l < MLK_HASH_LANES; l++) prod[l] = 1.0f;
+    for (int i = 0; i < tau; i++)
+      for (int l = 0; l < MLK_HASH_LANES; l++) {
+        const size_t o = (size_t)(k + l) * tau + i;
+        idx[l] |= (uint32_t)(xt[o] >= 0.0f) << i;
+        prod[l] *= 1.0f + et[o];
+      }
+    for (int l = 0; l < MLK_HASH_LANES; l++) {
+      rows[k + l] = ((uint32_t)(k + l) << tau) + idx[l];
+      w[k + l] = 1.0f / prod[l];
+    }
+  }
+  for (; k < K; k++) {
     const float *z = xt + (size_t)k * tau;
     const float *ek = et + (size_t)k * tau;
     uint32_t idx = 0;

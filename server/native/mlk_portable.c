@@ -55,9 +55,23 @@ static void hash_portable(const float *x, int ntok, int K, int tau, float two_ov
   size_t n = (size_t)K * tau;
   for (int t = 0; t < ntok; t++) {
     const float *xt = x + t * n;
-    float *et = e + t * n;
-    for (size_t i = 0; i < n; i++) et[i] = expf(-fabsf(xt[i]) * two_over_t);
-    mlk_chunks_from_e(xt, et, K, tau, rows + (size_t)t * K, w + (size_t)t * K);
+    uint32_t *rt = rows + (size_t)t * K;
+    float *wt = w + (size_t)t * K;
+    if (e) {
+      float *et = e + t * n;
+      for (size_t i = 0; i < n; i++) et[i] = expf(-fabsf(xt[i]) * two_over_t);
+      mlk_chunks_from_e(xt, et, K, tau, rt, wt);
+      continue;
+    }
+    /* No e wanted (forward): MLK_HASH_LANES chunks at a time through a small buffer. */
+    float et[MLK_HASH_LANES * MLK_MAX_TAU];
+    for (int k = 0; k < K; k += MLK_HASH_LANES) {
+      const int count = K - k < MLK_HASH_LANES ? K - k : MLK_HASH_LANES;
+      const float *xk = xt + (size_t)k * tau;
+      for (int i = 0; i < count * tau; i++) et[i] = expf(-fabsf(xk[i]) * two_over_t);
+      mlk_chunks_from_e(xk, et, count, tau, rt + k, wt + k);
+      for (int j = k; j < k + count; j++) rt[j] += (uint32_t)k << tau;
+    }
   }
 }
 
@@ -86,36 +100,28 @@ static void fwd_row_portable(const mlk_table *T, const uint32_t *rows, const flo
   }
 }
 
-static void fwd_tiled_portable(const mlk_table *T, const uint32_t *rows, const float *w, int N, int t0, int t1,
-                               const float *bias, float *y) {
-  const int K = T->K, out = T->out, G = mlk_group_chunks(T);
-  const size_t nrows = (size_t)K << T->tau;
-  for (int tile = t0; tile < t1; tile++) {
-    const int col0 = tile * MLK_TILE;
-    const int cols = out - col0 < MLK_TILE ? out - col0 : MLK_TILE;
-    const size_t tbase = (size_t)tile * nrows * MLK_TILE;
-    for (int g0 = 0; g0 < K; g0 += G) {
-      const int g1 = g0 + G < K ? g0 + G : K;
-      for (int n = 0; n < N; n++) {
-        float acc[MLK_TILE];
-        float *yt = y + (size_t)n * out + col0;
-        for (int c = 0; c < cols; c++) acc[c] = g0 == 0 ? (bias ? bias[col0 + c] : 0.0f) : yt[c];
-        for (int k = g0; k < g1; k++) {
-          const uint32_t r = rows[(size_t)n * K + k];
-          const float wk = row_weight(T, r, w[(size_t)n * K + k]);
-          const size_t off = tbase + (size_t)r * MLK_TILE;
-          if (T->dtype == MLK_F32) {
-            const float *p = (const float *)T->data + off;
-            for (int c = 0; c < cols; c++) acc[c] += wk * p[c];
-          } else if (T->dtype == MLK_F16) {
-            const uint16_t *p = (const uint16_t *)T->data + off;
-            for (int c = 0; c < cols; c++) acc[c] += wk * mlk_half_to_float(p[c]);
-          } else {
-            const int8_t *p = (const int8_t *)T->data + off;
-            for (int c = 0; c < cols; c++) acc[c] += wk * (float)p[c];
-          }
+static void fwd_tile_portable(const mlk_table *T, const uint32_t *rows, const float *w, int N, int tile, int t1,
+                              float *acc) {
+  (void)t1;
+  const int K = T->K, G = mlk_group_chunks(T);
+  const size_t tbase = (size_t)tile * ((size_t)K << T->tau) * MLK_TILE;
+  for (int g0 = 0; g0 < K; g0 += G) {
+    const int g1 = g0 + G < K ? g0 + G : K;
+    for (int n = 0; n < N; n++) {
+      float *an = acc + (size_t)n * MLK_TILE;
+      for (int k = g0; k < g1; k++) {
+        const float wk = w[(size_t)k * N + n];
+        const size_t off = tbase + (size_t)rows[(size_t)k * N + n] * MLK_TILE;
+        if (T->dtype == MLK_F32) {
+          const float *p = (const float *)T->data + off;
+          for (int c = 0; c < MLK_TILE; c++) an[c] += wk * p[c];
+        } else if (T->dtype == MLK_F16) {
+          const uint16_t *p = (const uint16_t *)T->data + off;
+          for (int c = 0; c < MLK_TILE; c++) an[c] += wk * mlk_half_to_float(p[c]);
+        } else {
+          const int8_t *p = (const int8_t *)T->data + off;
+          for (int c = 0; c < MLK_TILE; c++) an[c] += wk * (float)p[c];
         }
-        for (int c = 0; c < cols; c++) yt[c] = acc[c];
       }
     }
   }
@@ -159,6 +165,6 @@ static void to_half_portable(const float *src, uint16_t *dst, size_t n) {
 }
 
 const mlk_isa mlk_isa_portable = {
-    "portable", hash_portable, fwd_row_portable, fwd_tiled_portable, dot_row_portable,
+    "portable", hash_portable, fwd_row_portable, fwd_tile_portable, dot_row_portable,
     axpy_portable, sum_portable, to_half_portable,
 };

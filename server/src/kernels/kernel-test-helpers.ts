@@ -14,7 +14,8 @@ export interface Shape {
 
 /** Shapes that reach every code path: K not a multiple of 4, out not a multiple of 16 or 64 (partial
  * tiles, masked tails), N not a multiple of the token block and N smaller than the thread count
- * (column split), tau = 8 with K above the tiled kernel's chunk group (several groups). */
+ * (column split), tau = 8 with K above the tiled kernel's chunk group (several groups), and K above
+ * the vector index pass's 16 (AVX-512) and 8 (AVX2) chunks per step with a remainder. */
 export const SHAPES: readonly Shape[] = [
   { K: 5, tau: 4, out: 70, N: 7 },
   { K: 13, tau: 8, out: 130, N: 6 },
@@ -22,6 +23,8 @@ export const SHAPES: readonly Shape[] = [
   { K: 2, tau: 5, out: 1, N: 3 },
   // N >= 128 turns on the tiled kernel's prefetch of the next chunk group (and of the next tile).
   { K: 6, tau: 6, out: 80, N: 130 },
+  { K: 21, tau: 6, out: 40, N: 9 },
+  { K: 32, tau: 8, out: 24, N: 5 },
 ];
 
 export const THREADS = [1, 2, 4] as const;
