@@ -161,12 +161,25 @@ export interface OpTiming {
   meanMs: number;
 }
 
+/** Where a group of layers runs in one phase, with which weights (server/src/engine/execution-plan.ts). */
+export interface LayerExecution {
+  /** e.g. 'Memory Layers: Q/K/V (one hash), ML1, ML2', 'attention', 'LM head'. */
+  layers: string;
+  phase: 'prefill' | 'decode';
+  /** e.g. 'onnxruntime cpu: Gather + batched MatMul', 'native kernel avx512, row-major'. */
+  engine: string;
+  /** The weights' dtype as computed with (and as stored, where that differs). */
+  dtype: string;
+}
+
 /** Engine figures the model may report; every field optional. */
 export interface ModelProfile {
   flopsPerToken?: number;
   layers?: LayerCost[];
   tableBytesTotal?: number;
   ops?: OpTiming[];
+  /** Which engine and dtype compute each layer, per phase. */
+  execution?: LayerExecution[];
 }
 
 export interface StatsResult {

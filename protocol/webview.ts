@@ -216,6 +216,7 @@ const statsResult: Check = obj({
     layers: optional(arrayOf(obj({ layer: nonNeg, flopsPerToken: optional(nonNeg), tableBytes: optional(nonNeg) }))),
     tableBytesTotal: optional(nonNeg),
     ops: optional(arrayOf(opTiming)),
+    execution: optional(arrayOf(obj({ layers: str, phase: oneOf('prefill', 'decode'), engine: str, dtype: str }))),
   })),
 });
 

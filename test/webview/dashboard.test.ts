@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { DashboardFlopsReport, FineTuneProgress, FineTuneReport, StatsUpdate } from '../../protocol/webview.js';
 import { artifactsDir, browserSkipReason, buildPage, launchBrowser, repoRoot, servePage, THEMES, type PageServer } from './dashboard-page.js';
+import { executionPlan } from '../../server/src/engine/execution-plan.js';
+import { resolveConfig } from '../../server/src/model/config.js';
 
 // ---- number formatting, restated independently of webview/src/format.ts ----
 function si(n: number): string {
@@ -47,7 +49,19 @@ function runFlops(preset: string, seq: number): DashboardFlopsReport {
   const out = execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'server/src/cli/main.ts'), 'flops', '--preset', preset, '--seq', String(seq), '--json'], { cwd: repoRoot, encoding: 'utf8' });
   return JSON.parse(out) as DashboardFlopsReport;
 }
-const statsFixture = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'stats-code-mini.json'), 'utf8')) as StatsUpdate & { latencySamplesMs: number[] };
+const recorded = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'stats-code-mini.json'), 'utf8')) as StatsUpdate & { latencySamplesMs: number[] };
+// The recording predates the execution plan in the profile: add the plan a wide int8 MemoryFormer
+// has on this kind of machine (native decode rows and ORT prefill rows), as the server computes it.
+const statsFixture = {
+  ...recorded,
+  stats: {
+    ...recorded.stats,
+    profile: {
+      ...recorded.stats.profile,
+      execution: executionPlan(resolveConfig({ preset: 'bench-d1024', tableDtype: 'int8' }), 'cpu', { backend: 'native', isa: 'avx512' }),
+    },
+  },
+};
 
 function mulberry32(seed: number): () => number {
   return () => {
@@ -184,12 +198,14 @@ async function checkFlopsPanels(page: Page, r: DashboardFlopsReport): Promise<vo
     assert.equal(await text(page, `${row} [data-field="saving"]`), pct(saving(mf, dense)), key);
   }
   // Model panel figures from the report.
-  const stored = r.memoryformer.config.tableDtype === 'float16' ? 'fp16' : 'fp32';
+  const dt = r.memoryformer.config.tableDtype;
+  const stored = dt === 'float16' ? 'fp16' : dt === 'int8' ? 'int8' : 'fp32';
   assert.equal(await text(page, '[data-field="params"]'), si(r[r.subject].total.params));
   assert.equal(await value(page, '[data-field="params"]'), r[r.subject].total.params);
   assert.match(await text(page, `[data-field="tables-${stored}"]`), new RegExp(`^${bytesText(r.memoryformer.blocks.weightBytes[stored])}\\s*as stored$`));
-  const other = stored === 'fp32' ? 'fp16' : 'fp32';
-  assert.equal(await text(page, `[data-field="tables-${other}"]`), bytesText(r.memoryformer.blocks.weightBytes[other]));
+  for (const other of (['fp32', 'fp16', 'int8'] as const).filter((d) => d !== stored)) {
+    assert.equal(await text(page, `[data-field="tables-${other}"]`), bytesText(r.memoryformer.blocks.weightBytes[other]));
+  }
 }
 
 async function checkTimingPanel(page: Page, u: StatsUpdate, samples: number[]): Promise<void> {
@@ -205,6 +221,10 @@ async function checkTimingPanel(page: Page, u: StatsUpdate, samples: number[]): 
   assert.equal(await text(page, '[data-field="tokens-per-second"]'), s.tokensPerSecond.toFixed(1));
   assert.equal(await text(page, '[data-field="cache-hit-rate"]'), pct(100 * s.cache.hits / (s.cache.hits + s.cache.misses)));
   assert.equal(await text(page, '[data-field="histogram-count"]'), samples.length.toLocaleString('en-US'));
+  const plan = s.profile!.execution!;
+  const shownPlan = await page.locator('[data-field="execution"] tbody tr').evaluateAll((rows) => rows.map((r) => Array.from(r.querySelectorAll('td'), (c) => c.textContent)));
+  assert.deepEqual(shownPlan, plan.map((p) => [p.phase, p.layers, p.engine, p.dtype]), 'where each layer runs');
+  assert.ok(plan.some((p) => p.engine.startsWith('native kernel') && p.dtype.startsWith('int8')));
   const ops = s.profile!.ops!;
   const opTotal = ops.reduce((a, o) => a + o.totalMs, 0);
   const shownOrder = await page.locator('[data-table="ops"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-op')));

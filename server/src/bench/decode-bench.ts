@@ -8,7 +8,7 @@ import { fromFloat32 } from '../model/graph-weights.js';
 import { ModelRunner } from '../engine/model-runner.js';
 import type { ProviderName } from '../engine/ort.js';
 import { generate } from '../engine/generate.js';
-import { NativeDecoder } from '../engine/native-decoder.js';
+import { kernelDtypeOf, NativeDecoder } from '../engine/native-decoder.js';
 import { KvCache } from '../engine/kv-cache.js';
 import { argmax } from '../engine/sampling.js';
 import { performance } from 'node:perf_hooks';
@@ -80,7 +80,7 @@ async function benchNative(name: string, cfg: ModelConfig, o: DecodeBenchOptions
   const gw = fromFloat32(w, new Map(specs.map((s) => [s.name, s.shape])));
   // One kernel thread: one token's rows are read fastest by one core, and an OpenMP team per call
   // fights ORT's own threads on a small machine (measured: 4x slower with 2). `threads` sets ORT's.
-  const dec = await NativeDecoder.create(cfg, gw, { threads: 1, session: { intraOpThreads: o.threads }, tableDtype: cfg.tableDtype === 'float16' ? 'fp16' : 'fp32' });
+  const dec = await NativeDecoder.create(cfg, gw, { threads: 1, session: { intraOpThreads: o.threads }, tableDtype: kernelDtypeOf(cfg.tableDtype) });
   w.clear(); // the decoder holds its own (packed) copies
   const cache = new KvCache(cfg.nLayers, cfg.dModel, o.promptTokens + o.decodeTokens + 1);
   const rng = new Rng(7);

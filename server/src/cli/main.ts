@@ -18,6 +18,7 @@ import { trainCommand } from './commands/train.js';
 import { corpusCommand } from './commands/corpus.js';
 import { pretrainCommand } from './commands/pretrain.js';
 import { finetuneCommand } from './commands/finetune.js';
+import { convertCommand } from './commands/convert.js';
 
 export interface Command {
   /** One line for `memoryformer --help`. */
@@ -43,6 +44,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   corpus: corpusCommand,
   pretrain: pretrainCommand,
   finetune: finetuneCommand,
+  convert: convertCommand,
 };
 
 function mainUsage(): string {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { saveModel } from '../model/model-dir.js';
+import { loadModel, saveModel, toFloat32Weights } from '../model/model-dir.js';
 import { modelForwardRef } from '../model/reference.js';
 import { float16ToFloat32, float32ToFloat16 } from '../util/float16.js';
 import { weightSpecs } from '../model/weights.js';
@@ -24,6 +24,29 @@ test('a saved model (fp16 tables) loads and runs like the reference on the round
     const rounded = new Map(w);
     for (const s of weightSpecs(cfg)) if (s.role === 'table') rounded.set(s.name, float16ToFloat32(float32ToFloat16(w.get(s.name)!)));
     assertClose(got, modelForwardRef(cfg, rounded, ids).logits, 1e-5, 'loaded fp16 model');
+    await runner.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a saved model with int8 tables runs like the reference on its dequantised tables (widened to fp16 for the graph)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mf-load-'));
+  try {
+    const cfg = { ...tinyConfig('memoryformer'), tableDtype: 'int8' as const };
+    const { w } = graphWeights(cfg, 82);
+    await saveModel(join(dir, 'm'), cfg, w);
+    const runner = await loadRunner(join(dir, 'm'));
+    const ids = [3, 1, 4, 1, 5, 9, 2, 6];
+    const got = (await runner.forward([ids])).logits;
+    // model-dir.test.ts checks the dequantised values against a float64 quantiser of its own.
+    const dequantised = toFloat32Weights((await loadModel(join(dir, 'm'))).tensors);
+    const expected = new Map(w);
+    for (const s of weightSpecs(cfg)) if (s.role === 'table') expected.set(s.name, float16ToFloat32(float32ToFloat16(dequantised.get(s.name)!)));
+    assertClose(got, modelForwardRef(cfg, expected, ids).logits, 1e-5, 'loaded int8 model');
+    // ... and the quantisation really changed the tables (the test would pass on fp32 otherwise).
+    const q = dequantised.get('blocks.0.ml1.table')!;
+    assert.ok(q.some((v, i) => v !== w.get('blocks.0.ml1.table')![i]));
     await runner.dispose();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -32,6 +32,12 @@ interface BlockTables {
   ml2Bias: Float32Array;
 }
 
+/** The kernels' name for a model's table dtype (an int8 model's tables are packed again from the
+ * values it stores: exact for one table, while Q/K/V side by side share the widest part's scale). */
+export function kernelDtypeOf(d: ModelConfig['tableDtype']): TableDtype {
+  return d === 'float16' ? 'fp16' : d === 'int8' ? 'int8' : 'fp32';
+}
+
 function f32(t: GraphTensor): Float32Array {
   return t.dtype === 'float16' ? float16ToFloat32(t.data as Uint16Array) : (t.data as Float32Array);
 }
@@ -77,7 +83,7 @@ export class NativeDecoder {
     const d = cfg.dModel;
     const dm = dims(cfg);
     const W = (n: string) => f32(getWeight(weights, n));
-    const dtypeOf = (n: string): TableDtype => opts.tableDtype ?? (getWeight(weights, n).dtype === 'float16' ? 'fp16' : 'fp32');
+    const dtypeOf = (_n: string): TableDtype => opts.tableDtype ?? kernelDtypeOf(cfg.tableDtype);
     const rows = dm.chunks * dm.rowsPerChunk;
     const blocks: BlockTables[] = [];
     for (let i = 0; i < cfg.nLayers; i++) {

@@ -26,6 +26,7 @@ import { evaluate, type EvalReport } from '../eval/evaluate.js';
 import type { ModelConfig } from '../model/config.js';
 import { CONFIG_FILE, loadModel, parseConfigJson, toFloat32Weights, toStoredTensors } from '../model/model-dir.js';
 import type { Weights } from '../model/weights.js';
+import { graphWeightsFromStored } from '../model/graph-weights.js';
 import { readTokenStream } from '../corpus/token-stream.js';
 import { loadTokenizer } from '../tokenizer/storage.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
@@ -156,7 +157,7 @@ async function loadReplay(o: FineTuneOptions, cfg: ModelConfig, log: (l: string)
 }
 
 async function evaluateWeights(cfg: ModelConfig, weights: Weights, tokenizer: Tokenizer, files: WorkspaceFile[], o: FineTuneOptions, onPos: (d: number, t: number) => void): Promise<EvalReport> {
-  const runner = await ModelRunner.create(cfg, toStoredTensors(cfg, weights), { provider: o.provider ?? 'cpu', intraOpThreads: o.threads });
+  const runner = await ModelRunner.create(cfg, graphWeightsFromStored(toStoredTensors(cfg, weights)), { provider: o.provider ?? 'cpu', intraOpThreads: o.threads });
   try {
     return await evaluate(runner, tokenizer, files, {
       seed: o.seed ?? 1,

@@ -16,8 +16,7 @@ import { join } from 'node:path';
 import type { FineTuneRunReport } from '../../../protocol/lsp.js';
 import type { ModelConfig } from '../model/config.js';
 import type { Weights } from '../model/weights.js';
-import { CONFIG_FILE, FORMAT_NAME, FORMAT_VERSION, WEIGHTS_FILE, configJson, loadModel, toStoredTensors } from '../model/model-dir.js';
-import { serializeSafetensors, type SafetensorsTensor } from '../model/safetensors.js';
+import { CONFIG_FILE, WEIGHTS_FILE, configJson, loadModel, serializeModelWeights, toStoredTensors } from '../model/model-dir.js';
 import { cleanStaleTemps, restoreInterruptedDirSwap, writeDirAtomic, writeFileAtomic, writeFileDurable, type CleanupReport } from '../util/atomic-write.js';
 
 export const FINETUNED_DIR = 'finetuned';
@@ -51,10 +50,7 @@ export async function saveFineTuned(storage: string, s: SaveFineTunedInput): Pro
   const dir = fineTunedDir(storage);
   const saveId = randomBytes(8).toString('hex');
   const stored = toStoredTensors(s.config, s.weights);
-  const chunks = serializeSafetensors(
-    [...stored].map(([name, t]): [string, SafetensorsTensor] => [name, { dtype: t.dtype === 'float16' ? 'F16' : 'F32', shape: t.shape, data: t.data }]),
-    { format: FORMAT_NAME, formatVersion: String(FORMAT_VERSION), saveId },
-  );
+  const chunks = serializeModelWeights(stored, saveId);
   const enc = new TextEncoder();
   await writeDirAtomic(
     dir,

@@ -12,14 +12,14 @@ import { loadTokenizer } from '../tokenizer/storage.js';
 import { NativeDecoder } from '../engine/native-decoder.js';
 import { kernelInfo } from '../kernels/memory-layer-kernel.js';
 import { loadModel } from '../model/model-dir.js';
-import { modelAccount } from '../model/flops.js';
+import { bytesAsStored, modelAccount } from '../model/flops.js';
+import { graphWeightsFromStored } from '../model/graph-weights.js';
+import { executionPlan, useNativeDecode } from '../engine/execution-plan.js';
 import type { ModelConfig } from '../model/config.js';
 import type { ModelProfile } from '../../../protocol/lsp.js';
 import type { CompletionModel, CompletionModelInfo, CompletionRequest, CompletionResult } from './completion-model.js';
 
 export const TOKENIZER_FILE = 'tokenizer.json';
-/** Model width from which one-token decoding uses the native kernels (see loadOnnxCompletionModel). */
-export const NATIVE_DECODE_MIN_D = 512;
 
 export async function loadOnnxCompletionModel(dir: string, opts: { provider?: ProviderChoice; threads?: number } = {}): Promise<CompletionModel> {
   const tokPath = join(dir, TOKENIZER_FILE);
@@ -31,13 +31,9 @@ export async function loadOnnxCompletionModel(dir: string, opts: { provider?: Pr
     throw new Error(`model in ${dir} has a vocabulary of ${runner.config.vocabSize} but its tokenizer has ${tokenizer.vocabSize} tokens: they were not trained together`);
   }
   // Wide MemoryFormers decode through the native Memory Layer kernels when the addon loaded (the
-  // ONNX graph still prefills the prompt: it is faster at many tokens). Below NATIVE_DECODE_MIN_D
-  // the tables stay in cache, ORT's one-run-per-token graph is as fast, and the decoder's
-  // TypeScript attention over a few hundred cached tokens costs more than the kernels save
-  // (docs/BENCHMARKS.md: code-mini 14 ms p50 per completion through ORT, 27 ms native).
-  const native = runner.config.arch === 'memoryformer' && runner.config.dModel >= NATIVE_DECODE_MIN_D &&
-    kernelInfo().backend === 'native' && (opts.provider ?? 'cpu') === 'cpu';
-  const decoder = native ? await NativeDecoder.create(runner.config, (await loadModel(dir)).tensors) : undefined;
+  // ONNX graph still prefills the prompt); execution-plan.ts says when, and why.
+  const native = useNativeDecode(runner.config, runner.provider, kernelInfo());
+  const decoder = native ? await NativeDecoder.create(runner.config, graphWeightsFromStored((await loadModel(dir)).tensors)) : undefined;
   return new OnnxCompletionModel(dir, new FimCompleter(runner, tokenizer, fimOptionsFor(runner.cache.capacity), decoder), decoder);
 }
 
@@ -71,7 +67,7 @@ class OnnxCompletionModel implements CompletionModel {
   /** FLOPs per generated token (no attention; the paper's accounting) and table memory per block. */
   profile(): ModelProfile {
     const acc = modelAccount(this.config, 1);
-    const perBlockBytes = this.config.tableDtype === 'float16' && this.config.arch === 'memoryformer' ? acc.perBlock.weightBytes.fp16 : acc.perBlock.weightBytes.fp32;
+    const perBlockBytes = bytesAsStored(this.config, acc.perBlock.weightBytes);
     return {
       flopsPerToken: acc.total.detailedFlops,
       tableBytesTotal: perBlockBytes * this.config.nLayers,
@@ -80,6 +76,7 @@ class OnnxCompletionModel implements CompletionModel {
         flopsPerToken: acc.perBlock.detailed.total,
         tableBytes: perBlockBytes,
       })),
+      execution: executionPlan(this.config, this.completer.runner.provider, kernelInfo()),
     };
   }
 

@@ -31,6 +31,12 @@ export function storageBytes(values: number, rows: number): StorageBytes {
   return { fp32: 4 * values, fp16: 2 * values, int8: values + 4 * rows };
 }
 
+/** The bytes in a config's own storage format: its tables' dtype (dense models store float32). */
+export function bytesAsStored(cfg: Pick<ModelConfig, 'arch' | 'tableDtype'>, b: StorageBytes): number {
+  if (cfg.arch !== 'memoryformer') return b.fp32;
+  return cfg.tableDtype === 'float16' ? b.fp16 : cfg.tableDtype === 'int8' ? b.int8 : b.fp32;
+}
+
 function addBytes(a: StorageBytes, b: StorageBytes): StorageBytes {
   return { fp32: a.fp32 + b.fp32, fp16: a.fp16 + b.fp16, int8: a.int8 + b.int8 };
 }

@@ -3,6 +3,8 @@
  * (kept narrow in memory; the graph widens only the rows it gathers).
  */
 import type { Weights } from './weights.js';
+import { storedToFloat32, type StoredTensor } from './model-dir.js';
+import { float32ToFloat16 } from '../util/float16.js';
 
 export interface GraphTensor {
   dtype: 'float32' | 'float16';
@@ -18,6 +20,20 @@ export function fromFloat32(weights: Weights, shapes: Map<string, number[]>): Gr
     const shape = shapes.get(name);
     if (!shape) throw new Error(`weight '${name}' is not part of this model's config`);
     out.set(name, { dtype: 'float32', shape, data });
+  }
+  return out;
+}
+
+/**
+ * Stored tensors as the graph takes them: float32 and float16 as they are; int8 tables widened to
+ * float16 (the graph's Gather reads one dtype; an int8 Gather would need a per-row scale beside
+ * every gathered row, and Q/K/V tables side by side carry three scales per row).
+ */
+export function graphWeightsFromStored(tensors: ReadonlyMap<string, StoredTensor>): GraphWeights {
+  const out: GraphWeights = new Map();
+  for (const [name, t] of tensors) {
+    if (t.dtype === 'int8') out.set(name, { dtype: 'float16', shape: t.shape, data: float32ToFloat16(storedToFloat32(t)) });
+    else out.set(name, { dtype: t.dtype, shape: t.shape, data: t.data as Float32Array | Uint16Array });
   }
   return out;
 }

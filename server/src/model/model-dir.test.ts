@@ -69,6 +69,48 @@ test('round trip: float32 weights exact, fp16 tables equal to the fp16-rounded v
   rmSync(join(dir, '..'), { recursive: true });
 });
 
+const MF8: ModelConfig = { ...MF, tableDtype: 'int8' };
+
+test('int8 tables: I8 values and an F32 scale per row on disk; values within half a step of the float32 weights', async () => {
+  const dir = join(tempDir(), 'model');
+  const weights = initWeights(MF8, { seed: 6, randomizeAll: true });
+  await saveModel(dir, MF8, weights);
+  const file = parseSafetensors(readFileSync(join(dir, 'model.safetensors')), 'model.safetensors');
+  const { config, tensors } = await loadModel(dir);
+  assert.equal(config.tableDtype, 'int8');
+  const wide = toFloat32Weights(tensors);
+  let tables = 0;
+  for (const spec of weightSpecs(MF8)) {
+    if (spec.role !== 'table') continue;
+    tables++;
+    const [rows, out] = spec.shape as [number, number];
+    const q = file.tensors.get(spec.name)!;
+    const sc = file.tensors.get(`${spec.name}.scales`)!;
+    assert.equal(q.dtype, 'I8', spec.name);
+    assert.equal(sc.dtype, 'F32', spec.name);
+    assert.deepEqual(sc.shape, [rows]);
+    const orig = weights.get(spec.name)!;
+    const got = wide.get(spec.name)!;
+    for (let r = 0; r < rows; r++) {
+      // Independent float64 reference: scale = maxabs / 127, every value within half a step.
+      let m = 0;
+      for (let j = 0; j < out; j++) m = Math.max(m, Math.abs(orig[r * out + j]!));
+      const scale = (sc.data as Float32Array)[r]!;
+      assert.ok(Math.abs(scale - m / 127) <= 1e-7 * scale, `${spec.name} row ${r} scale`);
+      for (let j = 0; j < out; j++) {
+        assert.ok(Math.abs(got[r * out + j]! - orig[r * out + j]!) <= 0.5 * scale * (1 + 1e-6), `${spec.name}[${r}, ${j}]`);
+        assert.equal(got[r * out + j], Math.fround((q.data as Int8Array)[r * out + j]! * scale));
+      }
+    }
+  }
+  assert.equal(tables, 2 * 5);
+  // A file whose int8 table lost its scales is refused with the name of what is missing.
+  const broken = [...file.tensors].filter(([n]) => n !== 'blocks.1.ml2.table.scales');
+  writeFileSync(join(dir, 'model.safetensors'), Buffer.concat(serializeSafetensors(broken, file.metadata)));
+  await assert.rejects(loadModel(dir), /int8 table 'blocks\.1\.ml2\.table' has no float32 row scales 'blocks\.1\.ml2\.table\.scales' \[192\]/);
+  rmSync(join(dir, '..'), { recursive: true });
+});
+
 test('the files follow the documented layout', async () => {
   const parent = tempDir();
   const dir = join(parent, 'model');
@@ -155,7 +197,7 @@ test('weights that do not match the config name the weight, what was expected an
   // Some other dtype entirely.
   const int8 = good.map(([n, t]): [string, SafetensorsTensor] => (n === 'lm_head.weight' ? [n, { dtype: 'I8', shape: t.shape, data: new Int8Array(numel(t.shape)).fill(3) }] : [n, t]));
   writeRaw(join(root, 'int8'), cfg, int8);
-  await expectLoadError(join(root, 'int8'), /weight 'lm_head\.weight' is I8 \[12, 37\], expected float32 \[12, 37\]/);
+  await expectLoadError(join(root, 'int8'), /weight 'lm_head\.weight' is int8 \[12, 37\], expected float32 \[12, 37\]/);
 
   // Weights saved with one config, config.json of another.
   writeRaw(join(root, 'other-config'), { ...header, ...DENSE }, good);

@@ -2,7 +2,8 @@
  * A model on disk is a directory with two files (docs/MODEL_FORMAT.md):
  *   config.json        the complete ModelConfig plus {"format": "memoryformer", "formatVersion": 1}
  *   model.safetensors  every weight of weightSpecs(config), named and shaped as there; Memory
- *                      Layer tables in config.tableDtype, everything else float32
+ *                      Layer tables in config.tableDtype, everything else float32. An int8
+ *                      table carries one float32 scale per row beside it, `<name>.scales`.
  *
  * Saving replaces the whole directory atomically (writeDirAtomic) rather than each file in
  * turn: the two files must match each other, and a reader should never see a new config.json
@@ -19,6 +20,7 @@ import { ConfigError, PRESETS, resolveConfig, validateConfig, type ModelConfig }
 import { numel, weightSpecs, type WeightSpec, type Weights } from './weights.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsTensor } from './safetensors.js';
 import { float16ToFloat32, float32ToFloat16 } from '../util/float16.js';
+import { packTableTs, unpackTable } from '../kernels/table-format.js';
 import { cleanStaleTemps, restoreInterruptedDirSwap, writeDirAtomic, writeFileDurable, type CleanupReport } from '../util/atomic-write.js';
 
 export const FORMAT_NAME = 'memoryformer';
@@ -26,14 +28,19 @@ export const FORMAT_VERSION = 1;
 export const CONFIG_FILE = 'config.json';
 export const WEIGHTS_FILE = 'model.safetensors';
 
-export type StoredDtype = 'float32' | 'float16';
+export type StoredDtype = 'float32' | 'float16' | 'int8';
 
 /** A weight as stored: float16 values stay raw half bits (the ONNX graph takes them as they are). */
 export interface StoredTensor {
   dtype: StoredDtype;
   shape: number[];
-  data: Float32Array | Uint16Array;
+  data: Float32Array | Uint16Array | Int8Array;
+  /** int8 tables only: one float32 scale per row, value = q * scale (the native kernels' format). */
+  scales?: Float32Array;
 }
+
+/** Suffix of the tensor that holds an int8 table's row scales: `<table>.scales`, F32 [rows]. */
+export const INT8_SCALES_SUFFIX = '.scales';
 
 export interface LoadedModel {
   config: ModelConfig;
@@ -49,10 +56,38 @@ const REEXPORT = 're-export the model (save it again with this extension)';
 
 /** The dtype a weight is stored in under a config: tables follow tableDtype, the rest is float32. */
 export function storedDtype(spec: WeightSpec, cfg: ModelConfig): StoredDtype {
-  return spec.role === 'table' && cfg.tableDtype === 'float16' ? 'float16' : 'float32';
+  return spec.role === 'table' ? cfg.tableDtype : 'float32';
 }
 
-const SAFETENSORS_DTYPE = { float32: 'F32', float16: 'F16' } as const;
+const SAFETENSORS_DTYPE = { float32: 'F32', float16: 'F16', int8: 'I8' } as const;
+const TYPED_ARRAY = { float32: Float32Array, float16: Uint16Array, int8: Int8Array } as const;
+
+/** float32 weights -> one stored tensor: fp16 rounds to nearest even; int8 scales each row by maxabs/127. */
+function storeTensor(w: Float32Array, shape: number[], dtype: StoredDtype): StoredTensor {
+  if (dtype === 'float16') return { dtype, shape, data: float32ToFloat16(w) };
+  if (dtype === 'int8') {
+    const { data, scales } = packTableTs(w, shape[0]!, shape[1]!, 'int8', 'row');
+    return { dtype, shape, data, scales: scales! };
+  }
+  return { dtype, shape, data: w };
+}
+
+/** The float32 values a stored tensor stands for (float32 data are shared, not copied). */
+export function storedToFloat32(t: StoredTensor): Float32Array {
+  if (t.dtype === 'float16') return float16ToFloat32(t.data as Uint16Array);
+  if (t.dtype === 'int8') return unpackTable(t.data as Int8Array, t.scales!, t.shape[0]!, t.shape[1]!, 'int8', 'row');
+  return t.data as Float32Array;
+}
+
+/** The safetensors chunks of a model's weights file (int8 tables followed by their scales). */
+export function serializeModelWeights(stored: Map<string, StoredTensor>, saveId: string): Uint8Array[] {
+  const entries: Array<[string, SafetensorsTensor]> = [];
+  for (const [name, t] of stored) {
+    entries.push([name, { dtype: SAFETENSORS_DTYPE[t.dtype], shape: t.shape, data: t.data }]);
+    if (t.dtype === 'int8') entries.push([name + INT8_SCALES_SUFFIX, { dtype: 'F32', shape: [t.shape[0]!], data: t.scales! }]);
+  }
+  return serializeSafetensors(entries, { format: FORMAT_NAME, formatVersion: String(FORMAT_VERSION), saveId });
+}
 
 function describe(dtype: string, shape: readonly number[]): string {
   return `${dtype} [${shape.join(', ')}]`;
@@ -75,8 +110,7 @@ export function toStoredTensors(cfg: ModelConfig, weights: Weights): Map<string,
     else if (!(w instanceof Float32Array)) problems.push(`weight '${spec.name}' must be a Float32Array, got ${(w as object).constructor.name}`);
     else if (w.length !== n) problems.push(`weight '${spec.name}' has ${w.length} values, expected ${n} ([${spec.shape.join(', ')}])`);
     else {
-      const dtype = storedDtype(spec, cfg);
-      out.set(spec.name, { dtype, shape: [...spec.shape], data: dtype === 'float16' ? float32ToFloat16(w) : w });
+      out.set(spec.name, storeTensor(w, [...spec.shape], storedDtype(spec, cfg)));
     }
   }
   const known = new Set(specs.map((s) => s.name));
@@ -90,9 +124,7 @@ export function toStoredTensors(cfg: ModelConfig, weights: Weights): Map<string,
 /** Widens every tensor to float32 (training and the reference compute in float32). float32 data are shared, not copied. */
 export function toFloat32Weights(tensors: Map<string, StoredTensor>): Weights {
   const out: Weights = new Map();
-  for (const [name, t] of tensors) {
-    out.set(name, t.dtype === 'float16' ? float16ToFloat32(t.data as Uint16Array) : (t.data as Float32Array));
-  }
+  for (const [name, t] of tensors) out.set(name, storedToFloat32(t));
   return out;
 }
 
@@ -176,14 +208,25 @@ export function checkTensors(
       problems.push(`weight '${spec.name}' is ${describe(found ?? t.dtype, t.shape)}, expected ${describe(want, spec.shape)}`);
       continue;
     }
-    const Want = want === 'float16' ? Uint16Array : Float32Array;
+    const Want = TYPED_ARRAY[want];
     if (!(t.data instanceof Want) || t.data.length !== numel(spec.shape)) {
       problems.push(`weight '${spec.name}' holds a ${t.data.constructor.name} of ${t.data.length} values, expected a ${Want.name} of ${numel(spec.shape)} (${want})`);
       continue;
     }
-    out.set(spec.name, { dtype: want, shape: [...t.shape], data: t.data as Float32Array | Uint16Array });
+    const stored: StoredTensor = { dtype: want, shape: [...t.shape], data: t.data as StoredTensor['data'] };
+    if (want === 'int8') {
+      const rows = spec.shape[0]!;
+      const sc = 'scales' in t && t.scales ? { dtype: 'F32', shape: [rows], data: t.scales } : tensors.get(spec.name + INT8_SCALES_SUFFIX);
+      if (!sc || toStoredDtype(sc.dtype) !== 'float32' || !(sc.data instanceof Float32Array) || sc.data.length !== rows) {
+        problems.push(`int8 table '${spec.name}' has no float32 row scales '${spec.name}${INT8_SCALES_SUFFIX}' [${rows}]`);
+        continue;
+      }
+      stored.scales = sc.data;
+    }
+    out.set(spec.name, stored);
   }
   const known = new Set(specs.map((s) => s.name));
+  for (const s of specs) if (storedDtype(s, cfg) === 'int8') known.add(s.name + INT8_SCALES_SUFFIX);
   for (const [name, t] of tensors) {
     if (!known.has(name)) problems.push(`unexpected weight '${name}' (${describe(toStoredDtype(t.dtype) ?? t.dtype, t.shape)}) that this config's model does not have`);
   }
@@ -198,6 +241,7 @@ export function checkTensors(
 function toStoredDtype(dtype: string): StoredDtype | undefined {
   if (dtype === 'F32' || dtype === 'float32') return 'float32';
   if (dtype === 'F16' || dtype === 'float16') return 'float16';
+  if (dtype === 'I8' || dtype === 'int8') return 'int8';
   return undefined;
 }
 
@@ -206,15 +250,14 @@ export async function saveStoredModel(dir: string, cfg: ModelConfig, tensors: Ma
   validateConfig({ ...cfg });
   const checked = checkTensors(cfg, tensors, 'cannot save: the set of weights', 'Pass the tensors built for this config (toStoredTensors converts float32 weights)');
   const saveId = randomBytes(8).toString('hex');
-  const entries: Array<[string, SafetensorsTensor]> = [...checked].map(([name, t]) => [name, { dtype: SAFETENSORS_DTYPE[t.dtype], shape: t.shape, data: t.data }]);
-  const chunks = serializeSafetensors(entries, { format: FORMAT_NAME, formatVersion: String(FORMAT_VERSION), saveId });
+  const chunks = serializeModelWeights(checked, saveId);
   await writeDirAtomic(dir, async (tmp) => {
     await writeFileDurable(join(tmp, WEIGHTS_FILE), chunks);
     await writeFileDurable(join(tmp, CONFIG_FILE), new TextEncoder().encode(configJson(cfg, saveId)));
   });
 }
 
-/** Saves float32 weights: tables in cfg.tableDtype (rounded to nearest fp16 when 'float16'), the rest float32. */
+/** Saves float32 weights: tables in cfg.tableDtype (fp16 rounded to nearest even, int8 with row scales), the rest float32. */
 export async function saveModel(dir: string, cfg: ModelConfig, weights: Weights): Promise<void> {
   validateConfig({ ...cfg });
   await saveStoredModel(dir, cfg, toStoredTensors(cfg, weights));

@@ -9,11 +9,38 @@ export interface RecipeResults {
   recipe: Omit<RecipeOptions, 'log'>;
   machine?: string;
   mfConfig?: ModelConfig;
+  /** Set when the shipped tables were converted after training (memoryformer convert): both, measured side by side. */
+  tablePrecision?: TablePrecision;
+}
+
+export interface TablePrecision {
+  /** How the figures were measured (the commands). */
+  how: string;
+  rows: Array<{ tableDtype: string; bitsPerByte: number; exactMatch: number; editSimilarity: number; fileBytes: number }>;
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
 const g = (f: number) => (f >= 1e9 ? `${(f / 1e9).toFixed(2)}G` : `${(f / 1e6).toFixed(2)}M`);
+
+const TABLE_BYTES: Record<ModelConfig['tableDtype'], string> = {
+  float32: '4 bytes per value',
+  float16: 'half the bytes of fp32',
+  int8: 'a quarter of the bytes of fp32, plus one fp32 scale per row',
+};
+
+function precisionSection(t: TablePrecision): string {
+  const rows = t.rows.map((x) => `| ${x.tableDtype} | ${x.bitsPerByte.toFixed(4)} | ${pct(x.exactMatch)} | ${pct(x.editSimilarity)} | ${mb(x.fileBytes)} |`);
+  return `## Table precision
+The tables were trained in float32 and stored after training; both stored forms, measured side by side
+on the same held-out files (${t.how}):
+
+| tables | bits/byte | EM | ES | model.safetensors |
+|---|---|---|---|---|
+${rows.join('\n')}
+
+`;
+}
 
 export function renderModelCard(r: RecipeResults): string {
   const row = (name: string, m: ModelResult) =>
@@ -29,7 +56,7 @@ recipe in the repository (\`npm run pretrain\`, server/src/pretrain/recipe.ts).
 
 ## Config
 ${c ? `- preset \`${r.recipe.preset}\`: d = ${c.dModel}, ${c.nLayers} layers, ${c.nHeads} heads, tau = ${c.tau}, ${c.expandBits} expanding bits, hash temperature ${c.hashTemperature}, rotary on ${c.rotaryFraction * 100}% of each head, context ${c.maxSeqLen} tokens
-- tables stored as ${c.tableDtype} (half the bytes of fp32; the dashboard and \`memoryformer flops\` show both)` : `- preset \`${r.recipe.preset}\``}
+- tables stored as ${c.tableDtype} (${TABLE_BYTES[c.tableDtype]}; the dashboard and \`memoryformer flops\` show every dtype's size)` : `- preset \`${r.recipe.preset}\``}
 - tokenizer: byte-level BPE, ${r.tokenizer.vocabSize} tokens, fill-in-the-middle special tokens (tokenizer.json, Hugging Face format)
 
 ## Training
@@ -54,7 +81,7 @@ ${row('dense twin', r.dense)}
 FLOPs per token count one multiply-add as one FLOP (the paper's convention) over the transformer blocks
 without attention; the LM head (d x vocab) is the same in both and not included.
 
-## Limitations
+${r.tablePrecision ? precisionSection(r.tablePrecision) : ''}## Limitations
 A few million tokens on a laptop-class CPU make a small model: it completes common idioms and
 identifiers of the surrounding code, not whole functions. Fine-tune it on your workspace
 (\`MemoryFormer: Fine-tune on Workspace\`) for code it has not seen.

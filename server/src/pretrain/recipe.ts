@@ -21,7 +21,7 @@ import { runTraining, MODEL_DIR } from '../train/train-run.js';
 import { loadRunner } from '../engine/load-runner.js';
 import { collectSourceFiles } from '../eval/source-files.js';
 import { evaluate, type EvalReport } from '../eval/evaluate.js';
-import { modelAccount } from '../model/flops.js';
+import { bytesAsStored, modelAccount } from '../model/flops.js';
 import { writeDirAtomic } from '../util/atomic-write.js';
 import { copyFile } from 'node:fs/promises';
 
@@ -133,7 +133,7 @@ async function trainOne(cfg: ModelConfig, tc: TrainConfig, tokens: Int32Array, o
     eval: report,
     flopsPerTokenNoAttention: acc.blocks.detailed.withoutAttention,
     params: acc.total.params,
-    weightBytes: cfg.arch === 'memoryformer' && cfg.tableDtype === 'float16' ? acc.total.bytes.fp16 : acc.total.bytes.fp32,
+    weightBytes: bytesAsStored(cfg, acc.total.bytes),
   };
 }
 

@@ -16,7 +16,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { validateConfig, type ModelConfig } from '../model/config.js';
 import { numel, weightSpecs, type Weights } from '../model/weights.js';
-import { configJson, CONFIG_FILE, FORMAT_NAME, FORMAT_VERSION, toStoredTensors, WEIGHTS_FILE } from '../model/model-dir.js';
+import { configJson, CONFIG_FILE, serializeModelWeights, toStoredTensors, WEIGHTS_FILE } from '../model/model-dir.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsTensor } from '../model/safetensors.js';
 import { restoreInterruptedDirSwap, writeDirAtomic, writeFileDurable } from '../util/atomic-write.js';
 import type { TrainerState } from './trainer.js';
@@ -71,10 +71,7 @@ export async function saveCheckpoint(dir: string, ck: Checkpoint, hooks: SaveHoo
   const { model, train, state } = ck;
   const saveId = randomBytes(8).toString('hex');
   const stored = toStoredTensors(model, state.weights);
-  const modelChunks = serializeSafetensors(
-    [...stored].map(([name, t]): [string, SafetensorsTensor] => [name, { dtype: t.dtype === 'float16' ? 'F16' : 'F32', shape: t.shape, data: t.data }]),
-    { format: FORMAT_NAME, formatVersion: String(FORMAT_VERSION), saveId },
-  );
+  const modelChunks = serializeModelWeights(stored, saveId);
   const entries: Array<[string, SafetensorsTensor]> = [];
   for (const s of weightSpecs(model)) {
     entries.push([`param/${s.name}`, { dtype: 'F32', shape: s.shape, data: state.weights.get(s.name)! }]);

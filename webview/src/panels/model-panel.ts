@@ -29,8 +29,8 @@ export class ModelPanel {
       const account = report[report.subject];
       rows.push(['Parameters', figure('dd', fmt.si(account.total.params), account.total.params, 'params')]);
       const mf = report.memoryformer;
-      const stored = mf.config.tableDtype === 'float16' ? 'fp16' : 'fp32';
-      for (const dtype of ['fp32', 'fp16'] as const) {
+      const stored = mf.config.tableDtype === 'float16' ? 'fp16' : mf.config.tableDtype === 'int8' ? 'int8' : 'fp32';
+      for (const dtype of ['fp32', 'fp16', 'int8'] as const) {
         const b = mf.blocks.weightBytes[dtype];
         const dd = figure('dd', fmt.bytes(b), b, `tables-${dtype}`);
         if (dtype === stored) dd.append(h('span', { className: 'tag', 'data-field': 'tables-stored' }, 'as stored'));
@@ -46,6 +46,17 @@ export class ModelPanel {
     const mismatch = model && report?.preset && report.preset !== model.preset
       ? h('p', { className: 'warning', 'data-field': 'preset-mismatch' }, `The FLOPs figures below are for preset ${report.preset}; the loaded model is ${model.preset}.`)
       : null;
-    fill(this.body, mismatch, h('dl', { className: 'facts' }, ...rows.flatMap(([label, dd]) => [h('dt', {}, label), dd])));
+    fill(this.body, mismatch, h('dl', { className: 'facts' }, ...rows.flatMap(([label, dd]) => [h('dt', {}, label), dd])), executionTable(s));
   }
+}
+
+/** Where each layer runs, per phase, with which weights (the server's execution plan). */
+function executionTable(s: DashboardState): HTMLElement | null {
+  const plan = s.stats?.stats.profile?.execution;
+  if (!plan?.length) return null;
+  const cell = (text: string) => h('td', {}, text);
+  return h('table', { className: 'execution', 'data-field': 'execution' },
+    h('caption', {}, 'Where each layer runs'),
+    h('thead', {}, h('tr', {}, ...['Phase', 'Layers', 'Engine', 'Weights'].map((t) => h('th', {}, t)))),
+    h('tbody', {}, ...plan.map((r) => h('tr', {}, cell(r.phase), cell(r.layers), cell(r.engine), cell(r.dtype)))));
 }

@@ -2,28 +2,38 @@
  * `memoryformer flops`: FLOPs, parameters and table memory of a model next to its counterpart
  * (a MemoryFormer next to the dense model of the same shape, or the other way round), per block
  * and for the whole model. The numbers come from server/src/model/flops.ts; this file only reads
- * the arguments and lays the report out.
+ * the arguments and lays the report out, with where each layer runs on this machine
+ * (server/src/engine/execution-plan.ts, the plan the language server follows).
  */
 import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command } from '../main.js';
 import { PRESETS, presetNames, resolveConfig, type ModelConfig } from '../../model/config.js';
 import { flopsReport, type FlopsReport, type LayerAccount, type ModelAccount, type StorageBytes } from '../../model/flops.js';
+import { CONFIG_FILE, parseConfigJson } from '../../model/model-dir.js';
+import { executionPlan, renderPlan } from '../../engine/execution-plan.js';
+import { kernelInfo } from '../../kernels/memory-layer-kernel.js';
+import { PROVIDERS } from '../../engine/ort.js';
 import { usageError } from '../usage-error.js';
 
-const USAGE = `Usage: memoryformer flops (--preset NAME | --config FILE) [--seq N] [--json]
+const USAGE = `Usage: memoryformer flops (--preset NAME | --config FILE | --model DIR) [--seq N] [--provider NAME] [--json]
 
 FLOPs (with and without attention; the paper's formulas and a count from the layer shapes),
 parameter counts and table / weight memory of a model and its counterpart (MemoryFormer vs the
 dense model of the same size), per block and for the whole model, with the saving in percent.
-A multiply-add counts as one FLOP, as in the paper's Table 1.
+A multiply-add counts as one FLOP, as in the paper's Table 1. Then where each layer runs on this
+machine, per phase (prefill, decode), and the dtype of its weights: the plan the language server follows.
 
 Options:
   --preset NAME   a named config: ${presetNames().join(', ')}
   --config FILE   a JSON model config; missing fields take their defaults, and it may name a
                   "preset" to start from. With --preset too, the file's fields override the preset's.
+  --model DIR     a model folder (its config.json), e.g. models/memoryformer-code-mini
   --seq N         sequence length s (default: the config's maxSeqLen)
-  --json          print one JSON object (the FlopsReport type in server/src/model/flops.ts)
+  --provider NAME the execution provider to plan for: ${PROVIDERS.join(' | ')} (default cpu)
+  --json          print one JSON object (the FlopsReport type in server/src/model/flops.ts, plus
+                  "execution": ExecutionStep[] from server/src/engine/execution-plan.ts)
   -h, --help      show this help
 `;
 
@@ -77,21 +87,46 @@ function parseSeq(value: string | undefined, cfg: ModelConfig): number {
   return n;
 }
 
+/** A model folder's config.json (the model's own config, as the server loads it). */
+function loadModelConfig(dir: string): { cfg: ModelConfig; preset: string } {
+  const path = join(dir, CONFIG_FILE);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw usageError(`--model ${dir}: no ${CONFIG_FILE} there; give a model folder (config.json + model.safetensors)`);
+  }
+  return { cfg: parseConfigJson(text, path).config, preset: basename(dir) };
+}
+
 async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
       preset: { type: 'string' },
       config: { type: 'string' },
+      model: { type: 'string' },
+      provider: { type: 'string', default: 'cpu' },
       seq: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
     strict: true,
     allowPositionals: false,
   });
-  const { cfg, preset } = loadConfig(values.preset, values.config);
+  if (values.model !== undefined && (values.preset !== undefined || values.config !== undefined)) {
+    throw usageError('give one model: --model DIR, or --preset NAME / --config FILE');
+  }
+  if (!(PROVIDERS as readonly string[]).includes(values.provider!)) throw usageError(`--provider must be one of ${PROVIDERS.join(', ')}, got '${values.provider}'`);
+  const { cfg, preset } = values.model !== undefined ? loadModelConfig(values.model) : loadConfig(values.preset, values.config);
   const report = flopsReport(cfg, parseSeq(values.seq, cfg), preset);
-  process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : renderReport(report));
+  const kernel = kernelInfo();
+  const execution = executionPlan(cfg, values.provider!, kernel);
+  if (values.json) {
+    process.stdout.write(JSON.stringify({ ...report, execution }, null, 2) + '\n');
+  } else {
+    const kernels = kernel.backend === 'native' ? `native kernels ${kernel.isa}` : `no native kernels (${kernel.fallbackReason ?? 'addon not built'})`;
+    process.stdout.write(renderReport(report) + `\nWhere each layer runs (this machine: provider ${values.provider}, ${kernels}):\n` + renderPlan(execution));
+  }
   return 0;
 }
 
