@@ -7,9 +7,11 @@
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mlk.h"
+#include "mlk_decode.h"
 
 #define CHECK(call)                                                   \
   do {                                                                \
@@ -211,6 +213,163 @@ static napi_value js_read_bandwidth(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* ---- whole-token decoder (mlk_decode.h) ---- */
+
+/* The decoder behind an external: raw pointers into typed arrays that the JavaScript side keeps
+ * alive for the decoder's lifetime (server/src/engine/fused-decoder.ts holds them), plus scratch. */
+typedef struct {
+  mlk_decoder M;
+  float *scratch;
+  size_t scratch_floats;
+} decoder_handle;
+
+static void decoder_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  decoder_handle *H = (decoder_handle *)data;
+  free(H->M.layers);
+  free(H->scratch);
+  free(H);
+}
+
+static napi_value prop(napi_env env, napi_value obj, const char *name) {
+  napi_value v = NULL;
+  if (napi_get_named_property(env, obj, name, &v) != napi_ok) return NULL;
+  return v;
+}
+
+static int prop_i32(napi_env env, napi_value obj, const char *name, int *out) {
+  napi_value v = prop(env, obj, name);
+  return v && get_i32(env, v, out);
+}
+
+static int prop_f32(napi_env env, napi_value obj, const char *name, float *out) {
+  napi_value v = prop(env, obj, name);
+  return v && get_f32(env, v, out);
+}
+
+/* A Float32Array property of at least `need` values. */
+static const float *prop_floats(napi_env env, napi_value obj, const char *name, size_t need) {
+  view w;
+  napi_value v = prop(env, obj, name);
+  if (!v || !get_view(env, v, 0, &w) || !is_f32(&w, need)) return NULL;
+  return (const float *)w.data;
+}
+
+/* A table property {data, dtype, layout, scales, K, tau, out}, row-major, with the given widths. */
+static const char *prop_table(napi_env env, napi_value obj, const char *name, int in_width, int out, mlk_table *T) {
+  napi_value t = prop(env, obj, name);
+  if (!t) return "a table is missing";
+  napi_value argv[7];
+  const char *fields[] = {"data", "dtype", "layout", "scales", "K", "tau", "out"};
+  for (int i = 0; i < 7; i++)
+    if (!(argv[i] = prop(env, t, fields[i]))) return "a table lacks a field";
+  view data, scales;
+  const char *err = get_table(env, argv, T, &data, &scales);
+  if (err) return err;
+  if (T->layout != MLK_ROW) return "decoder tables must be row-major";
+  if (T->K * T->tau != in_width || T->out != out) return "a table's K * tau or out does not match the model's widths";
+  return NULL;
+}
+
+/* decoderCreate({d, nLayers, nHeads, vocab, rotHalf, eps, t, embed, finalNorm, lmHead, layers: [...]}) */
+static napi_value js_decoder_create(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], layers, ext;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 1) return fail(env, "decoderCreate expects one spec object");
+  mlk_decoder M;
+  memset(&M, 0, sizeof M);
+  const napi_value o = argv[0];
+  if (!prop_i32(env, o, "d", &M.d) || !prop_i32(env, o, "nLayers", &M.n_layers) || !prop_i32(env, o, "nHeads", &M.n_heads) ||
+      !prop_i32(env, o, "vocab", &M.vocab) || !prop_i32(env, o, "rotHalf", &M.rot_half) || !prop_f32(env, o, "eps", &M.eps) ||
+      !prop_f32(env, o, "t", &M.t))
+    return fail(env, "decoderCreate: d, nLayers, nHeads, vocab, rotHalf, eps, t must be numbers");
+  if (M.d <= 0 || M.n_layers <= 0 || M.n_heads <= 0 || M.d % M.n_heads || M.vocab <= 0 || M.rot_half < 0 ||
+      2 * M.rot_half > M.d / M.n_heads)
+    return fail(env, "decoderCreate: bad sizes");
+  const size_t d = (size_t)M.d;
+  if (!(M.embed = prop_floats(env, o, "embed", (size_t)M.vocab * d)) || !(M.final_norm = prop_floats(env, o, "finalNorm", d)) ||
+      !(M.lm_head = prop_floats(env, o, "lmHead", d * M.vocab)))
+    return fail(env, "decoderCreate: embed [vocab, d], finalNorm [d], lmHead [d, vocab] must be Float32Arrays");
+  uint32_t n = 0;
+  if (!(layers = prop(env, o, "layers")) || napi_get_array_length(env, layers, &n) != napi_ok || (int)n != M.n_layers)
+    return fail(env, "decoderCreate: layers must be an array of nLayers blocks");
+  decoder_handle *H = (decoder_handle *)calloc(1, sizeof *H);
+  mlk_decoder_layer *Ls = (mlk_decoder_layer *)calloc(n, sizeof *Ls);
+  if (!H || !Ls) {
+    free(H);
+    free(Ls);
+    return fail(env, "decoderCreate: out of memory");
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value b;
+    const char *err = napi_get_element(env, layers, i, &b) == napi_ok ? NULL : "a block is missing";
+    mlk_decoder_layer *L = &Ls[i];
+    int e = 0;
+    if (!err) err = prop_table(env, b, "qkv", M.d, 3 * M.d, &L->qkv);
+    if (!err && prop_i32(env, b, "expanded", &e) && e > 0) err = prop_table(env, b, "ml1", M.d, e, &L->ml1);
+    else if (!err) err = "a block's expanded width must be a positive integer";
+    if (!err) err = prop_table(env, b, "ml2", e, M.d, &L->ml2);
+    if (!err && (!(L->qkv_bias = prop_floats(env, b, "qkvBias", 3 * d)) || !(L->norm1 = prop_floats(env, b, "norm1", d)) ||
+                 !(L->norm2 = prop_floats(env, b, "norm2", d)) || !(L->ml1_bias = prop_floats(env, b, "ml1Bias", e)) ||
+                 !(L->ln_w = prop_floats(env, b, "lnW", e)) || !(L->ln_b = prop_floats(env, b, "lnB", e)) ||
+                 !(L->ml2_bias = prop_floats(env, b, "ml2Bias", d))))
+      err = "a block's biases and norm weights must be Float32Arrays of their widths";
+    if (!err && i > 0 && e != Ls[0].ml1.out) err = "every block must have the same expanded width";
+    if (err) {
+      free(H);
+      free(Ls);
+      return fail(env, err);
+    }
+  }
+  M.layers = Ls;
+  H->M = M;
+  CHECK(napi_create_external(env, H, decoder_finalize, NULL, &ext));
+  return ext;
+}
+
+/* decodeStep(handle, token, pos, cos, sin, keys: Float32Array[], values: Float32Array[], logits) */
+static napi_value js_decode_step(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 8) return fail(env, "decodeStep expects 8 arguments");
+  decoder_handle *H = NULL;
+  if (napi_get_value_external(env, argv[0], (void **)&H) != napi_ok || !H) return fail(env, "decodeStep: not a decoder");
+  const mlk_decoder *M = &H->M;
+  int token, pos;
+  view cs, sn, lg;
+  if (!get_i32(env, argv[1], &token) || !get_i32(env, argv[2], &pos) || token < 0 || token >= M->vocab || pos < 0)
+    return fail(env, "decodeStep: token must be in 0..vocab-1 and pos >= 0");
+  if (!get_view(env, argv[3], 0, &cs) || !get_view(env, argv[4], 0, &sn) || !is_f32(&cs, (size_t)M->rot_half) ||
+      !is_f32(&sn, (size_t)M->rot_half))
+    return fail(env, "decodeStep: cos and sin must be Float32Arrays of rotHalf values");
+  if (!get_view(env, argv[7], 0, &lg) || !is_f32(&lg, (size_t)M->vocab)) return fail(env, "decodeStep: logits must be a Float32Array of vocab values");
+  float *kc[64], *vc[64];
+  if (M->n_layers > 64) return fail(env, "decodeStep: at most 64 layers");
+  for (int l = 0; l < M->n_layers; l++) {
+    napi_value kv, vv;
+    view k, v;
+    if (napi_get_element(env, argv[5], (uint32_t)l, &kv) != napi_ok || napi_get_element(env, argv[6], (uint32_t)l, &vv) != napi_ok ||
+        !get_view(env, kv, 0, &k) || !get_view(env, vv, 0, &v) || !is_f32(&k, (size_t)(pos + 1) * M->d) ||
+        !is_f32(&v, (size_t)(pos + 1) * M->d))
+      return fail(env, "decodeStep: keys and values must hold one Float32Array of >= (pos + 1) * d values per layer");
+    kc[l] = (float *)k.data;
+    vc[l] = (float *)v.data;
+  }
+  const size_t need = mlk_decode_scratch_floats(M, pos);
+  if (need > H->scratch_floats) {
+    float *s = (float *)realloc(H->scratch, (need + need / 2) * sizeof(float));
+    if (!s) return fail(env, "decodeStep: out of memory");
+    H->scratch = s;
+    H->scratch_floats = need + need / 2;
+  }
+  const int rc = mlk_decode_step(M, token, pos, (const float *)cs.data, (const float *)sn.data, kc, vc, (float *)lg.data, H->scratch);
+  if (rc) return fail(env, mlk_error_text(rc));
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"forward", NULL, js_forward, NULL, NULL, NULL, napi_default, NULL},
@@ -219,6 +378,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"info", NULL, js_info, NULL, NULL, NULL, napi_default, NULL},
       {"setIsa", NULL, js_set_isa, NULL, NULL, NULL, napi_default, NULL},
       {"readBandwidth", NULL, js_read_bandwidth, NULL, NULL, NULL, napi_default, NULL},
+      {"decoderCreate", NULL, js_decoder_create, NULL, NULL, NULL, napi_default, NULL},
+      {"decodeStep", NULL, js_decode_step, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

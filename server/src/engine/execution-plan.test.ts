@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveConfig, type ModelConfig } from '../model/config.js';
-import { executionPlan, NATIVE_DECODE_MIN_D, useNativeDecode, type ExecutionStep } from './execution-plan.js';
+import { executionPlan, useNativeDecode, type ExecutionStep } from './execution-plan.js';
 
 const native = { backend: 'native' as const, isa: 'avx512' };
 const fallback = { backend: 'fallback' as const, isa: 'typescript' };
@@ -12,22 +12,23 @@ function memoryRow(plan: ExecutionStep[], phase: 'prefill' | 'decode'): Executio
   return row;
 }
 
-test('wide MemoryFormers decode through the native kernels on the CPU; prefill stays in onnxruntime', () => {
+test('MemoryFormers decode through the native addon on the CPU, any width; prefill stays in onnxruntime', () => {
+  assert.equal(useNativeDecode(resolveConfig({ preset: 'code-mini' }), 'cpu', native), true);
   const cfg = resolveConfig({ preset: 'bench-d1024', tableDtype: 'int8' });
-  assert.ok(cfg.dModel >= NATIVE_DECODE_MIN_D);
   const plan = executionPlan(cfg, 'cpu', native);
   assert.equal(useNativeDecode(cfg, 'cpu', native), true);
-  assert.equal(memoryRow(plan, 'decode').engine, 'native kernel avx512, row-major');
+  assert.equal(memoryRow(plan, 'decode').engine, 'native kernel avx512, row-major (one call per token)');
+  assert.ok(plan.filter((s) => s.phase === 'decode').every((s) => s.engine.startsWith('native')));
   assert.equal(memoryRow(plan, 'decode').dtype, 'int8 (one fp32 scale per row)');
   assert.equal(memoryRow(plan, 'prefill').engine, 'onnxruntime cpu: Gather + batched MatMul');
   assert.equal(memoryRow(plan, 'prefill').dtype, 'fp16 (stored int8, widened at load)');
   assert.deepEqual(plan.map((s) => s.phase), ['prefill', 'prefill', 'prefill', 'decode', 'decode', 'decode']);
 });
 
-test('narrow models, other providers and a missing addon run every layer in onnxruntime', () => {
+test('other providers and a missing addon run every layer in onnxruntime', () => {
   const mini = resolveConfig({ preset: 'code-mini' });
   const wide = resolveConfig({ preset: 'bench-d1024' });
-  const cases: Array<[ModelConfig, string, typeof native | typeof fallback]> = [[mini, 'cpu', native], [wide, 'webgpu', native], [wide, 'cpu', fallback]];
+  const cases: Array<[ModelConfig, string, typeof native | typeof fallback]> = [[mini, 'webgpu', native], [mini, 'cpu', fallback], [wide, 'cuda', native]];
   for (const [cfg, provider, kernel] of cases) {
     assert.equal(useNativeDecode(cfg, provider, kernel), false, `${cfg.dModel} ${provider} ${kernel.backend}`);
     const plan = executionPlan(cfg, provider, kernel);

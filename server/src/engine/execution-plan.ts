@@ -7,13 +7,6 @@
 import type { ModelConfig } from '../model/config.js';
 import type { KernelInfo } from '../kernels/memory-layer-kernel.js';
 
-/**
- * Model width from which one-token decoding uses the native kernels. Below it the tables stay in
- * cache, ORT's one-run-per-token graph is as fast, and the decoder's TypeScript attention over a
- * few hundred cached tokens costs more than the kernels save (docs/BENCHMARKS.md section 3:
- * code-mini 14 ms p50 per completion through ORT, 27 ms native).
- */
-export const NATIVE_DECODE_MIN_D = 512;
 
 /** One row of the plan: a group of layers in one phase. */
 export interface ExecutionStep {
@@ -26,9 +19,15 @@ export interface ExecutionStep {
   dtype: string;
 }
 
-/** Whether the completion model decodes one token at a time through the native kernels. */
+/**
+ * Whether the completion model decodes through the native addon: every MemoryFormer on the CPU
+ * when the addon loaded. Each token is then one call into the addon's whole-token decoder
+ * (server/native/mlk_decode.c), 2.6x the tokens/s of the ONNX graph for the shipped code-mini and
+ * 3.7x at d = 1024 (docs/BENCHMARKS.md section 3). Other providers keep the ONNX graph: the point
+ * of a GPU is to run it there.
+ */
 export function useNativeDecode(cfg: ModelConfig, provider: string, kernel: Pick<KernelInfo, 'backend'>): boolean {
-  return cfg.arch === 'memoryformer' && cfg.dModel >= NATIVE_DECODE_MIN_D && kernel.backend === 'native' && provider === 'cpu';
+  return cfg.arch === 'memoryformer' && kernel.backend === 'native' && provider === 'cpu';
 }
 
 const KERNEL_DTYPE = { float32: 'fp32', float16: 'fp16', int8: 'int8 (one fp32 scale per row)' } as const;
@@ -54,9 +53,9 @@ export function executionPlan(cfg: ModelConfig, provider: string, kernel: Pick<K
   if (!useNativeDecode(cfg, provider, kernel)) return [...viaOrt('prefill'), ...viaOrt('decode')];
   return [
     ...viaOrt('prefill'),
-    { layers: memoryLayers, phase: 'decode', engine: `native kernel ${kernel.isa}, row-major`, dtype: KERNEL_DTYPE[cfg.tableDtype] },
-    { layers: 'attention, norms, rotary', phase: 'decode', engine: 'TypeScript', dtype: 'fp32' },
-    { layers: 'LM head', phase: 'decode', engine: 'onnxruntime cpu: MatMul', dtype: 'fp32' },
+    { layers: memoryLayers, phase: 'decode', engine: `native kernel ${kernel.isa}, row-major (one call per token)`, dtype: KERNEL_DTYPE[cfg.tableDtype] },
+    { layers: 'attention, norms, rotary', phase: 'decode', engine: 'native (same call)', dtype: 'fp32' },
+    { layers: 'LM head', phase: 'decode', engine: 'native (same call)', dtype: 'fp32' },
   ];
 }
 

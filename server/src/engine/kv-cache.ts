@@ -40,6 +40,18 @@ export class KvCache {
     this.tokens.push(...ids);
   }
 
+  /** The whole key and value buffers of a layer ([capacity, d]), for a decoder that writes the
+   * next position's rows in place; commit() then adds the position. */
+  buffers(layer: number): { keys: Float32Array; values: Float32Array } {
+    return { keys: this.keys[layer]!, values: this.values[layer]! };
+  }
+
+  /** Adds positions whose keys/values were written in place (at rows length..length + ids.length - 1). */
+  commit(ids: readonly number[]): void {
+    if (this.tokens.length + ids.length > this.capacity) throw new Error(`KV cache full: ${this.tokens.length} + ${ids.length} > ${this.capacity} positions`);
+    this.tokens.push(...ids);
+  }
+
   /** Keeps the first n positions. */
   truncate(n: number): void {
     if (n < this.tokens.length) this.tokens.length = Math.max(0, n);

@@ -9,8 +9,19 @@ import { dims } from '../model/config.js';
 import { packTableTs, unpackTable } from '../kernels/table-format.js';
 import type { GraphTensor } from '../model/graph-weights.js';
 import { Rng } from '../util/rng.js';
+import { kernelInfo } from '../kernels/memory-layer-kernel.js';
 import { assertClose } from '../../../test/support/compare.js';
 import { graphWeights, tinyConfig } from '../../../test/support/tiny-model.js';
+
+// Both ways of decoding: the whole token in one native call (fused), and layer by layer.
+const WAYS = [true, false] as const;
+
+test('the native addon decodes a whole token in one call (CI builds the addon)', { skip: kernelInfo().backend !== 'native' && 'no native addon' }, async () => {
+  const cfg = tinyConfig('memoryformer');
+  const dec = await NativeDecoder.create(cfg, graphWeights(cfg, 100).gw);
+  assert.equal(dec.isFused, true);
+  await dec.dispose();
+});
 
 test('native decoding after an ONNX prefill equals the float64 reference, token by token (fp32 tables)', async () => {
   const cfg = tinyConfig('memoryformer');
@@ -18,21 +29,23 @@ test('native decoding after an ONNX prefill equals the float64 reference, token 
   const rng = new Rng(102);
   const ids = Array.from({ length: 12 }, () => rng.int(cfg.vocabSize));
   const ref = modelForwardRef(cfg, w, ids).logits;
-  const runner = await ModelRunner.create(cfg, gw);
-  const dec = await NativeDecoder.create(cfg, gw);
   const V = cfg.vocabSize;
-  await runner.extend(ids.slice(0, 5)); // prefill in ORT, keys/values into the shared cache
-  for (let i = 5; i < ids.length; i++) {
-    const lg = await dec.step(ids[i]!, runner.cache);
-    assertClose(lg, ref.subarray(i * V, (i + 1) * V), 1e-5, `native decode step ${i}`);
-    assert.deepEqual(dec.lastStep, { addonCalls: 3 * cfg.nLayers, ortRuns: 1 });
-  }
-  // The cache it filled is the one ORT fills: ORT continues from it.
   const next = rng.int(V);
   const all = modelForwardRef(cfg, w, [...ids, next]).logits;
-  assertClose(await runner.extend([next]), all.subarray(ids.length * V), 1e-5, 'ORT after native steps');
-  await dec.dispose();
-  await runner.dispose();
+  for (const fused of WAYS) {
+    const runner = await ModelRunner.create(cfg, gw);
+    const dec = await NativeDecoder.create(cfg, gw, { fused });
+    await runner.extend(ids.slice(0, 5)); // prefill in ORT, keys/values into the shared cache
+    for (let i = 5; i < ids.length; i++) {
+      const lg = await dec.step(ids[i]!, runner.cache);
+      assertClose(lg, ref.subarray(i * V, (i + 1) * V), 1e-5, `native decode step ${i} (fused ${dec.isFused})`);
+      assert.deepEqual(dec.lastStep, dec.isFused ? { addonCalls: 1, ortRuns: 0 } : { addonCalls: 3 * cfg.nLayers, ortRuns: 1 });
+    }
+    // The cache it filled is the one ORT fills: ORT continues from it.
+    assertClose(await runner.extend([next]), all.subarray(ids.length * V), 1e-5, `ORT after native steps (fused ${dec.isFused})`);
+    await dec.dispose();
+    await runner.dispose();
+  }
 });
 
 test('native decoding with fp16 tables equals the reference on the rounded tables', async () => {
@@ -47,14 +60,16 @@ test('native decoding with fp16 tables equals the reference on the rounded table
   const rounded = new Map([...w].map(([n, data]) => [n, weightSpecs(cfg).find((s) => s.name === n)!.role === 'table' ? float16ToFloat32(float32ToFloat16(data)) : data]));
   const ids = [3, 1, 4, 1, 5, 9, 2, 6];
   const ref = modelForwardRef(cfg, rounded, ids).logits;
-  const runner = await ModelRunner.create(cfg, gw);
-  const dec = await NativeDecoder.create(cfg, gw);
-  for (let i = 0; i < ids.length; i++) {
-    const lg = await dec.step(ids[i]!, runner.cache);
-    assertClose(lg, ref.subarray(i * cfg.vocabSize, (i + 1) * cfg.vocabSize), 1e-5, `fp16 native step ${i}`);
+  for (const fused of WAYS) {
+    const runner = await ModelRunner.create(cfg, gw);
+    const dec = await NativeDecoder.create(cfg, gw, { fused });
+    for (let i = 0; i < ids.length; i++) {
+      const lg = await dec.step(ids[i]!, runner.cache);
+      assertClose(lg, ref.subarray(i * cfg.vocabSize, (i + 1) * cfg.vocabSize), 1e-5, `fp16 native step ${i} (fused ${dec.isFused})`);
+    }
+    await dec.dispose();
+    await runner.dispose();
   }
-  await dec.dispose();
-  await runner.dispose();
 });
 
 test('the native decoder refuses dense models and bad token ids', async () => {
@@ -111,11 +126,13 @@ test('int8 tables (per-row scale) equal the reference on the dequantised tables'
   }
   const ids = [2, 7, 1, 8, 2, 8];
   const ref = modelForwardRef(cfg, deq, ids).logits;
-  const runner = await ModelRunner.create(cfg, gw);
-  const dec = await NativeDecoder.create(cfg, gw, { tableDtype: 'int8' });
-  for (let i = 0; i < ids.length; i++) {
-    assertClose(await dec.step(ids[i]!, runner.cache), ref.subarray(i * cfg.vocabSize, (i + 1) * cfg.vocabSize), 1e-5, `int8 step ${i}`);
+  for (const fused of WAYS) {
+    const runner = await ModelRunner.create(cfg, gw);
+    const dec = await NativeDecoder.create(cfg, gw, { tableDtype: 'int8', fused });
+    for (let i = 0; i < ids.length; i++) {
+      assertClose(await dec.step(ids[i]!, runner.cache), ref.subarray(i * cfg.vocabSize, (i + 1) * cfg.vocabSize), 1e-5, `int8 step ${i} (fused ${dec.isFused})`);
+    }
+    await dec.dispose();
+    await runner.dispose();
   }
-  await dec.dispose();
-  await runner.dispose();
 });

@@ -1,9 +1,9 @@
 /**
- * One-token decoding of a MemoryFormer with the native Memory Layer kernels (server/native):
- * the Memory Layers run as fused gather-accumulate kernels, the small per-token work between them
- * (norms, rotary, attention over the cache) in plain TypeScript, and the only dense layer left,
- * the LM head, as one ORT run. So a decoded token crosses into ORT once (the head) and into the
- * addon 3 times per block, instead of paying ORT's Gather formulation for every table.
+ * One-token decoding of a MemoryFormer with the Memory Layer kernels. With the native addon the
+ * whole token is one addon call (server/native/mlk_decode.c: every block and the LM head), so a
+ * decoded token crosses into native code once and into onnxruntime not at all. Without it (or with
+ * `fused: false`) the same step runs layer by layer: the Memory Layers through the kernels'
+ * TypeScript fallback, norms, rotary and attention in TypeScript, the LM head as one ORT run.
  *
  * It shares the KvCache layout of ModelRunner (token-major, keys stored after rotary), so a
  * prompt can be prefilled by the ONNX graph (fast at many tokens) and decoded here.
@@ -14,6 +14,7 @@ import { Graph } from '../onnx/graph.js';
 import { Ops } from '../onnx/ops.js';
 import { encodeModel } from '../onnx/encode.js';
 import { createMemoryTable, forward as kernelForward, type MemoryTable, type TableDtype } from '../kernels/memory-layer-kernel.js';
+import { FusedDecoder } from '../kernels/fused-decoder.js';
 import { float16ToFloat32 } from '../util/float16.js';
 import type { KvCache } from './kv-cache.js';
 import { rotaryAngles } from './positional-inputs.js';
@@ -49,6 +50,8 @@ export interface NativeDecoderOptions {
   /** Table storage in memory; default: the dtype the model was saved with. */
   tableDtype?: TableDtype;
   session?: SessionOptions;
+  /** Decode each token in one native call when the addon is loaded (default true). */
+  fused?: boolean;
 }
 
 export class NativeDecoder {
@@ -66,7 +69,8 @@ export class NativeDecoder {
     private readonly embed: Float32Array,
     private readonly blocks: BlockTables[],
     private readonly finalNorm: Float32Array,
-    private readonly head: EngineSession,
+    private readonly head: EngineSession | null,
+    private readonly fused: FusedDecoder | null,
     private readonly threads: number,
   ) {
     const dm = dims(cfg);
@@ -105,13 +109,25 @@ export class NativeDecoder {
         ml2Bias: W(p + 'ml2.bias'),
       });
     }
-    // The LM head, the one dense layer left: [1, d] x [d, vocab] in ORT (MLAS GEMV).
-    const g = new Graph('lm_head');
-    const o = new Ops(g);
-    const hIn = g.input('h', 'float32', [1, d]);
-    g.output(o.matmul(hIn, g.initializer('lm_head.weight', 'float32', [d, cfg.vocabSize], W('lm_head.weight'))), 'logits', 'float32', [1, cfg.vocabSize]);
-    const head = await createSession(encodeModel(g), { ...opts.session, provider: 'cpu' });
-    return new NativeDecoder(cfg, W('embed.weight'), blocks, W('final_norm.weight'), head, opts.threads ?? 1);
+    const fused = opts.fused === false ? null : FusedDecoder.create({
+      d, nHeads: cfg.nHeads, vocab: cfg.vocabSize, rotHalf: dims(cfg).rotaryDims / 2, eps: cfg.normEps, t: cfg.hashTemperature,
+      embed: W('embed.weight'), finalNorm: W('final_norm.weight'), lmHead: W('lm_head.weight'), blocks,
+    });
+    // Layer by layer, the LM head (the one dense layer left: [1, d] x [d, vocab]) runs in ORT (MLAS GEMV).
+    let head: EngineSession | null = null;
+    if (!fused) {
+      const g = new Graph('lm_head');
+      const o = new Ops(g);
+      const hIn = g.input('h', 'float32', [1, d]);
+      g.output(o.matmul(hIn, g.initializer('lm_head.weight', 'float32', [d, cfg.vocabSize], W('lm_head.weight'))), 'logits', 'float32', [1, cfg.vocabSize]);
+      head = await createSession(encodeModel(g), { ...opts.session, provider: 'cpu' });
+    }
+    return new NativeDecoder(cfg, W('embed.weight'), blocks, W('final_norm.weight'), head, fused, opts.threads ?? 1);
+  }
+
+  /** Whether each token is one native call (the addon's whole-token decoder). */
+  get isFused(): boolean {
+    return this.fused !== null;
   }
 
   /** Decodes one token after what `cache` holds, appends its keys/values, returns its logits. */
@@ -121,9 +137,17 @@ export class NativeDecoder {
     if (!Number.isInteger(id) || id < 0 || id >= cfg.vocabSize) throw new RangeError(`token id ${id} is out of range 0..${cfg.vocabSize - 1}`);
     const pos = cache.length;
     if (pos + 1 > cache.capacity) throw new RangeError(`context of ${pos + 1} tokens exceeds the cache's ${cache.capacity}`);
-    x.set(this.embed.subarray(id * d, (id + 1) * d));
     // The same angles the graph gets (positional-inputs.ts), computed once for every layer and head.
     const angles = rotaryAngles(cfg, pos, 1);
+    if (this.fused) {
+      const bufs = Array.from({ length: cfg.nLayers }, (_, l) => cache.buffers(l));
+      const logits = new Float32Array(cfg.vocabSize);
+      this.fused.step(id, pos, angles.cos, angles.sin, bufs.map((b) => b.keys), bufs.map((b) => b.values), logits);
+      cache.commit([id]);
+      this.lastStep = { addonCalls: 1, ortRuns: 0 };
+      return logits;
+    }
+    x.set(this.embed.subarray(id * d, (id + 1) * d));
     const newK: Float32Array[] = [];
     const newV: Float32Array[] = [];
     let addonCalls = 0;
@@ -150,13 +174,13 @@ export class NativeDecoder {
     }
     cache.append([id], newK, newV);
     rmsNorm(x, this.finalNorm, cfg.normEps, h);
-    const out = await this.head.run({ h: { type: 'float32', data: h, dims: [1, d] } });
+    const out = await this.head!.run({ h: { type: 'float32', data: h, dims: [1, d] } });
     this.lastStep = { addonCalls, ortRuns: 1 };
     return out.logits!.data as Float32Array;
   }
 
   async dispose(): Promise<void> {
-    await this.head.release();
+    await this.head?.release();
   }
 }
 

@@ -9,6 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { FimCompleter, fimOptionsFor } from '../engine/fim-completer.js';
+import type { GenerateOptions } from '../engine/generate.js';
 import type { ModelRunner } from '../engine/model-runner.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { SPECIAL_IDS } from '../tokenizer/special-tokens.js';
@@ -133,12 +134,18 @@ export async function lineCompletion(completer: FimCompleter, files: SourceFile[
   };
 }
 
-export async function evaluate(runner: ModelRunner, tokenizer: Tokenizer, files: SourceFile[], opts: Partial<EvalOptions> = {}): Promise<EvalReport> {
+/**
+ * Bits per byte (through the runner's forward passes) and line completion (through a FimCompleter
+ * on the runner; with `decoder`, generated tokens are decoded by it, as the language server does).
+ */
+export async function evaluate(
+  runner: ModelRunner, tokenizer: Tokenizer, files: SourceFile[], opts: Partial<EvalOptions> = {}, decoder?: GenerateOptions['decoder'],
+): Promise<EvalReport> {
   const o = { ...DEFAULT_EVAL_OPTIONS, ...opts };
   if (files.length === 0) throw new Error('no source files to evaluate on (looked for code files by extension, skipping vendored folders)');
   const t0 = performance.now();
   const bpb = await bitsPerByte(runner, tokenizer, files, o);
-  const completer = new FimCompleter(runner, tokenizer, fimOptionsFor(runner.cache.capacity));
+  const completer = new FimCompleter(runner, tokenizer, fimOptionsFor(runner.cache.capacity), decoder);
   const lines = await lineCompletion(completer, files, o);
   return { files: files.length, bpb, lineCompletion: lines, seconds: (performance.now() - t0) / 1000 };
 }

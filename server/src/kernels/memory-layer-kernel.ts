@@ -43,8 +43,9 @@ export interface KernelInfo {
   fallbackReason: string | null;
 }
 
-const DTYPE_CODE: Record<TableDtype, number> = { fp32: 0, fp16: 1, int8: 2 };
-const LAYOUT_CODE: Record<TableLayout, number> = { row: 0, tiled: 1 };
+/** The addon's codes for dtypes and layouts (enum mlk_dtype, enum mlk_layout in server/native/mlk.h). */
+export const DTYPE_CODE: Record<TableDtype, number> = { fp32: 0, fp16: 1, int8: 2 };
+export const LAYOUT_CODE: Record<TableLayout, number> = { row: 0, tiled: 1 };
 
 export function kernelInfo(): KernelInfo {
   const { addon, path, loadError } = loadNative();

@@ -26,6 +26,12 @@ export interface NativeAddon {
   info(): { isa: string; supported: string[]; openmp: boolean; maxThreads: number };
   setIsa(name: string): boolean;
   readBandwidth(bytes: number, reps: number, threads: number): number;
+  /** A whole-model one-token decoder over these weights (server/native/mlk_decode.h); see fused-decoder.ts. */
+  decoderCreate(spec: object): object;
+  decodeStep(
+    handle: object, token: number, pos: number, cos: Float32Array, sin: Float32Array,
+    keys: Float32Array[], values: Float32Array[], logits: Float32Array,
+  ): void;
 }
 
 export interface NativeLoad {

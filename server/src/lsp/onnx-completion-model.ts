@@ -5,15 +5,13 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { loadRunner } from '../engine/load-runner.js';
+import { loadDecoder, loadRunner } from '../engine/load-runner.js';
 import { FimCompleter, fimOptionsFor } from '../engine/fim-completer.js';
 import type { ProviderChoice } from '../engine/ort.js';
 import { loadTokenizer } from '../tokenizer/storage.js';
-import { NativeDecoder } from '../engine/native-decoder.js';
+import type { NativeDecoder } from '../engine/native-decoder.js';
 import { kernelInfo } from '../kernels/memory-layer-kernel.js';
-import { loadModel } from '../model/model-dir.js';
 import { bytesAsStored, modelAccount } from '../model/flops.js';
-import { graphWeightsFromStored } from '../model/graph-weights.js';
 import { executionPlan, useNativeDecode } from '../engine/execution-plan.js';
 import type { ModelConfig } from '../model/config.js';
 import type { ModelProfile } from '../../../protocol/lsp.js';
@@ -33,7 +31,7 @@ export async function loadOnnxCompletionModel(dir: string, opts: { provider?: Pr
   // Wide MemoryFormers decode through the native Memory Layer kernels when the addon loaded (the
   // ONNX graph still prefills the prompt); execution-plan.ts says when, and why.
   const native = useNativeDecode(runner.config, runner.provider, kernelInfo());
-  const decoder = native ? await NativeDecoder.create(runner.config, graphWeightsFromStored((await loadModel(dir)).tensors)) : undefined;
+  const decoder = native ? await loadDecoder(dir) : undefined;
   return new OnnxCompletionModel(dir, new FimCompleter(runner, tokenizer, fimOptionsFor(runner.cache.capacity), decoder), decoder);
 }
 

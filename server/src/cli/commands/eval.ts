@@ -5,13 +5,15 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import type { Command } from '../main.js';
-import { loadRunner } from '../../engine/load-runner.js';
+import { loadDecoder, loadRunner } from '../../engine/load-runner.js';
 import { PROVIDERS, type ProviderChoice } from '../../engine/ort.js';
 import { loadTokenizer } from '../../tokenizer/storage.js';
 import { collectSourceFiles } from '../../eval/source-files.js';
 import { DEFAULT_EVAL_OPTIONS, evaluate } from '../../eval/evaluate.js';
 import { defaultModelDir } from '../../model/default-model.js';
 import { intOption, usageError } from '../usage-error.js';
+import { useNativeDecode } from '../../engine/execution-plan.js';
+import { kernelInfo } from '../../kernels/memory-layer-kernel.js';
 
 const USAGE = `Usage: memoryformer eval --data DIR [--model DIR] [--limit N] [--seed N] [--json]
 
@@ -29,6 +31,9 @@ Options:
   --seed N           sampling seed (default 0); results are deterministic given it
   --device NAME      auto | ${PROVIDERS.join(' | ')} (default cpu)
   --threads N        intra-op threads
+  --decode WAY       native | onnx: how generated tokens are decoded for line completion (default: what
+                     the language server does, native on the CPU when the addon is built; see
+                     \`memoryformer flops --model DIR\`)
   --json             print the report as JSON
 `;
 
@@ -51,6 +56,7 @@ export const evalCommand: Command = {
         seed: { type: 'string', default: '0' },
         device: { type: 'string', default: 'cpu' },
         threads: { type: 'string' },
+        decode: { type: 'string' },
         json: { type: 'boolean', default: false },
       },
     });
@@ -63,16 +69,20 @@ export const evalCommand: Command = {
     const tokenizer = await loadTokenizer(join(modelDir, 'tokenizer.json'));
     const runner = await loadRunner(modelDir, { provider: device, intraOpThreads: values.threads ? nonNegInt(values.threads, 'threads') : undefined });
     const progress = !values.json && process.stderr.isTTY;
+    if (values.decode !== undefined && values.decode !== 'native' && values.decode !== 'onnx') throw usageError(`--decode must be native or onnx, got '${values.decode}'`);
+    const native = values.decode === undefined ? useNativeDecode(runner.config, runner.provider, kernelInfo()) : values.decode === 'native';
+    if (native && runner.config.arch !== 'memoryformer') throw usageError('--decode native needs a MemoryFormer model');
+    const decoder = native ? await loadDecoder(modelDir) : undefined;
     try {
       const report = await evaluate(runner, tokenizer, files, {
         seed: nonNegInt(values.seed, 'seed'),
         limit: nonNegInt(values.limit, 'limit'),
         maxBpbBytes: nonNegInt(values['bpb-bytes'], 'bpb-bytes'),
         onProgress: progress ? (d, t) => process.stderr.write(`\rline completion ${d}/${t}`) : undefined,
-      });
+      }, decoder);
       if (progress) process.stderr.write('\n');
       if (values.json) {
-        process.stdout.write(JSON.stringify({ model: modelDir, data: values.data, ...report }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ model: modelDir, data: values.data, decode: native ? 'native' : 'onnx', ...report }, null, 2) + '\n');
         return;
       }
       const lc = report.lineCompletion;
@@ -88,6 +98,7 @@ export const evalCommand: Command = {
         ].join('\n'),
       );
     } finally {
+      await decoder?.dispose();
       await runner.dispose();
     }
   },
