@@ -97,7 +97,7 @@ MLK_CLONES static void lm_head(const float *h, const float *W, int d, int vocab,
 
 int mlk_decode_step(const mlk_decoder *M, int token, int pos, const float *cos, const float *sin, float *const *k_cache,
                     float *const *v_cache, float *logits, float *scratch) {
-  if (!M || !logits || !scratch || !k_cache || !v_cache || token < 0 || token >= M->vocab || pos < 0 || M->d <= 0 ||
+  if (!M || !scratch || !k_cache || !v_cache || token < 0 || token >= M->vocab || pos < 0 || M->d <= 0 ||
       M->n_heads <= 0 || M->d % M->n_heads != 0)
     return MLK_EBADARG;
   const int d = M->d, hd = d / M->n_heads;
@@ -122,6 +122,7 @@ int mlk_decode_step(const mlk_decoder *M, int token, int pos, const float *cos, 
     if ((rc = mlk_forward(&L->ml2, u, 1, L->ml2_bias, M->t, y, 1))) return rc;
     for (int i = 0; i < d; i++) x[i] += y[i];
   }
+  if (!logits) return MLK_OK; /* a prompt position whose prediction nobody reads: skip the head */
   rms_norm(x, M->final_norm, d, M->eps, h);
   lm_head(h, M->lm_head, d, M->vocab, logits);
   return MLK_OK;

@@ -38,7 +38,8 @@ typedef struct {
 
 /*
  * Decodes `token` at position `pos`: writes its keys and values to row pos of k_cache[l] and
- * v_cache[l] (each [>= pos + 1, d]), attends over rows 0..pos, and writes logits [vocab].
+ * v_cache[l] (each [>= pos + 1, d]), attends over rows 0..pos, and writes logits [vocab] (logits
+ * may be NULL: the final norm and LM head are then skipped, for prompt positions nobody reads).
  * cos/sin: the rotary angles of position pos ([rot_half] each). scratch: mlk_decode_scratch_floats
  * floats. Single-threaded; one decoder may be used by one thread at a time.
  */

@@ -345,7 +345,8 @@ static napi_value js_decode_step(napi_env env, napi_callback_info info) {
   if (!get_view(env, argv[3], 0, &cs) || !get_view(env, argv[4], 0, &sn) || !is_f32(&cs, (size_t)M->rot_half) ||
       !is_f32(&sn, (size_t)M->rot_half))
     return fail(env, "decodeStep: cos and sin must be Float32Arrays of rotHalf values");
-  if (!get_view(env, argv[7], 0, &lg) || !is_f32(&lg, (size_t)M->vocab)) return fail(env, "decodeStep: logits must be a Float32Array of vocab values");
+  if (!get_view(env, argv[7], 1, &lg) || (lg.present && !is_f32(&lg, (size_t)M->vocab)))
+    return fail(env, "decodeStep: logits must be a Float32Array of vocab values, or null");
   float *kc[64], *vc[64];
   if (M->n_layers > 64) return fail(env, "decodeStep: at most 64 layers");
   for (int l = 0; l < M->n_layers; l++) {
@@ -365,7 +366,7 @@ static napi_value js_decode_step(napi_env env, napi_callback_info info) {
     H->scratch = s;
     H->scratch_floats = need + need / 2;
   }
-  const int rc = mlk_decode_step(M, token, pos, (const float *)cs.data, (const float *)sn.data, kc, vc, (float *)lg.data, H->scratch);
+  const int rc = mlk_decode_step(M, token, pos, (const float *)cs.data, (const float *)sn.data, kc, vc, lg.present ? (float *)lg.data : NULL, H->scratch);
   if (rc) return fail(env, mlk_error_text(rc));
   return NULL;
 }

@@ -12,7 +12,7 @@ function memoryRow(plan: ExecutionStep[], phase: 'prefill' | 'decode'): Executio
   return row;
 }
 
-test('MemoryFormers decode through the native addon on the CPU, any width; prefill stays in onnxruntime', () => {
+test('MemoryFormers run prompt and generated tokens through the native addon on the CPU, any width', () => {
   assert.equal(useNativeDecode(resolveConfig({ preset: 'code-mini' }), 'cpu', native), true);
   const cfg = resolveConfig({ preset: 'bench-d1024', tableDtype: 'int8' });
   const plan = executionPlan(cfg, 'cpu', native);
@@ -20,8 +20,8 @@ test('MemoryFormers decode through the native addon on the CPU, any width; prefi
   assert.equal(memoryRow(plan, 'decode').engine, 'native kernel avx512, row-major (one call per token)');
   assert.ok(plan.filter((s) => s.phase === 'decode').every((s) => s.engine.startsWith('native')));
   assert.equal(memoryRow(plan, 'decode').dtype, 'int8 (one fp32 scale per row)');
-  assert.equal(memoryRow(plan, 'prefill').engine, 'onnxruntime cpu: Gather + batched MatMul');
-  assert.equal(memoryRow(plan, 'prefill').dtype, 'fp16 (stored int8, widened at load)');
+  assert.equal(memoryRow(plan, 'prefill').engine, 'native kernel avx512, row-major (one call per token)');
+  assert.ok(plan.every((s) => s.engine.startsWith('native')));
   assert.deepEqual(plan.map((s) => s.phase), ['prefill', 'prefill', 'prefill', 'decode', 'decode', 'decode']);
 });
 
@@ -35,6 +35,7 @@ test('other providers and a missing addon run every layer in onnxruntime', () =>
     for (const phase of ['prefill', 'decode'] as const) assert.equal(memoryRow(plan, phase).engine, `onnxruntime ${provider}: Gather + batched MatMul`);
   }
   assert.equal(memoryRow(executionPlan({ ...wide, tableDtype: 'float32' }, 'cpu', fallback), 'decode').dtype, 'fp32');
+  assert.equal(memoryRow(executionPlan({ ...wide, tableDtype: 'int8' }, 'webgpu', native), 'prefill').dtype, 'fp16 (stored int8, widened at load)');
 });
 
 test('dense models: matrices in onnxruntime in both phases, fp32', () => {

@@ -20,11 +20,12 @@ export interface ExecutionStep {
 }
 
 /**
- * Whether the completion model decodes through the native addon: every MemoryFormer on the CPU
- * when the addon loaded. Each token is then one call into the addon's whole-token decoder
- * (server/native/mlk_decode.c), 2.6x the tokens/s of the ONNX graph for the shipped code-mini and
- * 3.7x at d = 1024 (docs/BENCHMARKS.md section 3). Other providers keep the ONNX graph: the point
- * of a GPU is to run it there.
+ * Whether the completion model runs through the native addon: every MemoryFormer on the CPU when
+ * the addon loaded. Each token, of the prompt or generated, is then one call into the addon's
+ * whole-token decoder (server/native/mlk_decode.c): for the shipped code-mini 2.6x the decode
+ * tokens/s of the ONNX graph, and a 256-token prompt in 8 ms instead of 13-25 ms through the
+ * graph's batched prefill (docs/BENCHMARKS.md section 3). Other providers keep the ONNX graph: the
+ * point of a GPU is to run it there.
  */
 export function useNativeDecode(cfg: ModelConfig, provider: string, kernel: Pick<KernelInfo, 'backend'>): boolean {
   return cfg.arch === 'memoryformer' && kernel.backend === 'native' && provider === 'cpu';
@@ -51,12 +52,12 @@ export function executionPlan(cfg: ModelConfig, provider: string, kernel: Pick<K
     { layers: 'LM head', phase, engine: `${ort}: MatMul`, dtype: 'fp32' },
   ];
   if (!useNativeDecode(cfg, provider, kernel)) return [...viaOrt('prefill'), ...viaOrt('decode')];
-  return [
-    ...viaOrt('prefill'),
-    { layers: memoryLayers, phase: 'decode', engine: `native kernel ${kernel.isa}, row-major (one call per token)`, dtype: KERNEL_DTYPE[cfg.tableDtype] },
-    { layers: 'attention, norms, rotary', phase: 'decode', engine: 'native (same call)', dtype: 'fp32' },
-    { layers: 'LM head', phase: 'decode', engine: 'native (same call)', dtype: 'fp32' },
+  const native = (phase: 'prefill' | 'decode'): ExecutionStep[] => [
+    { layers: memoryLayers, phase, engine: `native kernel ${kernel.isa}, row-major (one call per token)`, dtype: KERNEL_DTYPE[cfg.tableDtype] },
+    { layers: 'attention, norms, rotary', phase, engine: 'native (same call)', dtype: 'fp32' },
+    { layers: phase === 'prefill' ? 'LM head (last prompt token only)' : 'LM head', phase, engine: 'native (same call)', dtype: 'fp32' },
   ];
+  return [...native('prefill'), ...native('decode')];
 }
 
 /** The plan as text lines (for `memoryformer flops`). */

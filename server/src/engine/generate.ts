@@ -20,10 +20,13 @@ export interface GenerateOptions extends SamplingOptions {
   /** > 1 discourages tokens already generated in this call (CTRL-style). Default 1 (off). */
   repetitionPenalty?: number;
   /**
-   * Decodes steps after the prompt with this instead of the ONNX graph (the native Memory Layer
-   * kernels, NativeDecoder); it appends to the runner's cache.
+   * Computes the prompt's uncached positions and the generated steps with this instead of the ONNX
+   * graph (NativeDecoder: the native kernels); it appends to the runner's cache.
    */
-  decoder?: { step(id: number, cache: ModelRunner['cache']): Promise<Float32Array> };
+  decoder?: {
+    step(id: number, cache: ModelRunner['cache']): Promise<Float32Array>;
+    prefill(ids: readonly number[], cache: ModelRunner['cache']): Promise<Float32Array>;
+  };
   /** Called after each token with all generated ids so far; return false to stop. */
   onToken?: (ids: readonly number[]) => boolean | void;
 }
@@ -43,7 +46,8 @@ export async function generate(runner: ModelRunner, prompt: readonly number[], o
   const rng = new Rng(opts.seed ?? 0);
   const stop = new Set(opts.stopTokens ?? []);
   const t0 = performance.now();
-  const { logits: first, reused } = await runner.prefill(prompt);
+  const dec = opts.decoder;
+  const { logits: first, reused } = await runner.prefill(prompt, dec ? (ids) => dec.prefill(ids, runner.cache) : undefined);
   const t1 = performance.now();
   const tokens: number[] = [];
   let logits = first;

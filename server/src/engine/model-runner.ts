@@ -129,15 +129,18 @@ export class ModelRunner {
 
   /**
    * Makes the cache hold exactly `prompt` and returns the last position's logits, recomputing
-   * only what is not already cached. Returns how many positions were reused.
+   * only what is not already cached. Returns how many positions were reused. `extend` computes the
+   * new positions (default: this graph; a NativeDecoder's prefill appends to the same cache).
    */
-  async prefill(prompt: readonly number[]): Promise<{ logits: Float32Array; reused: number }> {
+  async prefill(
+    prompt: readonly number[], extend: (ids: readonly number[]) => Promise<Float32Array> = (ids) => this.extend(ids),
+  ): Promise<{ logits: Float32Array; reused: number }> {
     if (prompt.length === 0) throw new Error('prefill needs a non-empty prompt');
     let reused = this.cache.commonPrefix(prompt);
     // The last prompt position must be run to get its logits.
     if (reused === prompt.length) reused--;
     this.cache.truncate(reused);
-    const logits = await this.extend(prompt.slice(reused));
+    const logits = await extend(prompt.slice(reused));
     return { logits, reused };
   }
 

@@ -136,3 +136,25 @@ test('int8 tables (per-row scale) equal the reference on the dequantised tables'
     await runner.dispose();
   }
 });
+
+test('prefill runs a prompt token by token (the fused decoder skips the LM head before the last) and equals the reference', async () => {
+  const cfg = tinyConfig('memoryformer');
+  const { w, gw } = graphWeights(cfg, 106);
+  const rng = new Rng(107);
+  const ids = Array.from({ length: 9 }, () => rng.int(cfg.vocabSize));
+  const V = cfg.vocabSize;
+  const ref = modelForwardRef(cfg, w, ids).logits;
+  for (const fused of WAYS) {
+    const runner = await ModelRunner.create(cfg, gw);
+    const dec = await NativeDecoder.create(cfg, gw, { fused });
+    await runner.extend(ids.slice(0, 2)); // a cached prefix from the graph
+    assertClose(await dec.prefill(ids.slice(2, 8), runner.cache), ref.subarray(7 * V, 8 * V), 1e-5, `prefill (fused ${dec.isFused})`);
+    if (dec.isFused) assert.deepEqual(dec.lastStep, { addonCalls: 6, ortRuns: 0 });
+    assert.deepEqual(runner.cache.cachedTokens, ids.slice(0, 8));
+    // The graph continues from the cache the decoder filled.
+    assertClose(await runner.extend([ids[8]!]), ref.subarray(8 * V), 1e-5, `ORT after prefill (fused ${dec.isFused})`);
+    await assert.rejects(dec.prefill([V], runner.cache), /out of range/);
+    await dec.dispose();
+    await runner.dispose();
+  }
+});

@@ -130,6 +130,35 @@ export class NativeDecoder {
     return this.fused !== null;
   }
 
+  /**
+   * Runs `ids` after what `cache` holds, one token per call, and returns the last one's logits.
+   * Only the fused decoder skips the LM head of the earlier positions; layer by layer it is
+   * step() for each.
+   */
+  async prefill(ids: readonly number[], cache: KvCache): Promise<Float32Array> {
+    if (ids.length === 0) throw new RangeError('prefill needs at least one token');
+    if (!this.fused) {
+      let logits: Float32Array | undefined;
+      for (const id of ids) logits = await this.step(id, cache);
+      return logits!;
+    }
+    const { cfg } = this;
+    for (const id of ids) if (!Number.isInteger(id) || id < 0 || id >= cfg.vocabSize) throw new RangeError(`token id ${id} is out of range 0..${cfg.vocabSize - 1}`);
+    if (cache.length + ids.length > cache.capacity) throw new RangeError(`context of ${cache.length + ids.length} tokens exceeds the cache's ${cache.capacity}`);
+    const bufs = Array.from({ length: cfg.nLayers }, (_, l) => cache.buffers(l));
+    const keys = bufs.map((b) => b.keys);
+    const values = bufs.map((b) => b.values);
+    const logits = new Float32Array(cfg.vocabSize);
+    for (let i = 0; i < ids.length; i++) {
+      const pos = cache.length;
+      const angles = rotaryAngles(cfg, pos, 1);
+      this.fused.step(ids[i]!, pos, angles.cos, angles.sin, keys, values, i === ids.length - 1 ? logits : null);
+      cache.commit([ids[i]!]);
+    }
+    this.lastStep = { addonCalls: ids.length, ortRuns: 0 };
+    return logits;
+  }
+
   /** Decodes one token after what `cache` holds, appends its keys/values, returns its logits. */
   async step(id: number, cache: KvCache): Promise<Float32Array> {
     const { cfg, x, h, qkv, u, y, att } = this;

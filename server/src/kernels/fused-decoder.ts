@@ -71,9 +71,10 @@ export class FusedDecoder {
 
   /**
    * Decodes `token` at position `pos`: writes its keys/values at row pos of each layer's buffers
-   * ([capacity, d], token-major), attends over rows 0..pos, writes logits [vocab].
+   * ([capacity, d], token-major), attends over rows 0..pos, writes logits [vocab] (null: skips the
+   * LM head, for prompt positions whose prediction is not needed).
    */
-  step(token: number, pos: number, cos: Float32Array, sin: Float32Array, keys: Float32Array[], values: Float32Array[], logits: Float32Array): void {
+  step(token: number, pos: number, cos: Float32Array, sin: Float32Array, keys: Float32Array[], values: Float32Array[], logits: Float32Array | null): void {
     loadNative().addon!.decodeStep(this.handle, token, pos, cos, sin, keys, values, logits);
   }
 }

@@ -30,7 +30,7 @@ export interface NativeAddon {
   decoderCreate(spec: object): object;
   decodeStep(
     handle: object, token: number, pos: number, cos: Float32Array, sin: Float32Array,
-    keys: Float32Array[], values: Float32Array[], logits: Float32Array,
+    keys: Float32Array[], values: Float32Array[], logits: Float32Array | null,
   ): void;
 }
 
