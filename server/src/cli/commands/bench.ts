@@ -20,7 +20,7 @@ import { existsSync } from 'node:fs';
 
 import { machineDescription } from '../../bench/timing.js';
 import { ortVersion, PROVIDERS, type ProviderName } from '../../engine/ort.js';
-import { usageError } from '../usage-error.js';
+import { intOption, usageError } from '../usage-error.js';
 
 /** The folder holding package.json above `from` (the sources and the bundle sit at different depths). */
 function packageRoot(from: string): string {
@@ -51,6 +51,7 @@ Options:
   --dims LIST       layer widths for 'layers' (default 256,512,1024,2048)
   --threads LIST    intra-op thread counts (default 1,2)
   --presets LIST    presets for 'decode' (default code-mini,code-small)
+  --prompt N        prompt tokens before decoding, for 'decode' (default 64)
   --provider NAME   ${PROVIDERS.join(' | ')} (default cpu)
   --reps N          repetitions per measurement (default 20; 10x that for one-token runs)
   --checkpoint DIR  'precision': checkpoint with fp32 weights (default .cache/pretrain/memoryformer/checkpoint)
@@ -78,6 +79,7 @@ export const benchCommand: Command = {
         dims: { type: 'string', default: '256,512,1024,2048' },
         threads: { type: 'string', default: '1,2' },
         presets: { type: 'string', default: 'code-mini,code-small' },
+        prompt: { type: 'string', default: '64' },
         provider: { type: 'string', default: 'cpu' },
         reps: { type: 'string', default: '20' },
         json: { type: 'string' },
@@ -104,10 +106,10 @@ export const benchCommand: Command = {
       result.kernels = await benchKernels({ dims: kernelDims, threads, log });
     }
     if (suites.includes('decode')) {
-      log('\n# Whole-model decode (random weights; prompt 64 tokens, 64 generated)');
+      log(`\n# Whole-model decode (random weights; prompt ${values.prompt} tokens, 64 generated)`);
       const rows = [];
       for (const t of threads) {
-        rows.push(...(await benchDecode({ presets: values.presets.split(','), provider, threads: t, promptTokens: 64, decodeTokens: 64, reps: Math.max(3, Math.round(reps / 4)), log: (l) => log(`threads=${t} ${l}`) })));
+        rows.push(...(await benchDecode({ presets: values.presets.split(','), provider, threads: t, promptTokens: intOption(values.prompt, 'prompt')!, decodeTokens: 64, reps: Math.max(3, Math.round(reps / 4)), log: (l) => log(`threads=${t} ${l}`) })));
       }
       result.decode = rows;
     }
