@@ -4,7 +4,7 @@
 // The addon is optional: without it the kernels fall back to TypeScript (slower, same results to
 // ~1e-6). So a failed build only prints a warning and exits 0 -- except in CI (CI=true), where the
 // addon must build, so the failure exits non-zero.
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -54,7 +54,12 @@ try {
   const addon = createRequire(import.meta.url)(built);
   const info = addon.info();
   mkdirSync(dirname(shipped), { recursive: true });
-  copyFileSync(built, shipped);
+  // A new file renamed over the old one, never a copy onto it: a process that has the addon loaded
+  // (a server, a fine-tune) maps that file, and rewriting it in place crashes it (SIGSEGV/SIGBUS).
+  // Rename gives the new binary a new inode; running processes keep the old one until they exit.
+  const tmp = `${shipped}.tmp-${process.pid}`;
+  copyFileSync(built, tmp);
+  renameSync(tmp, shipped);
   console.log(`build-native: built ${shipped} (isa ${info.isa}; supported ${info.supported.join(', ')}; ` +
     `openmp ${info.openmp})`);
 } catch (e) {

@@ -12,6 +12,7 @@
 
 #include "mlk.h"
 #include "mlk_decode.h"
+#include "mlk_adamw.h"
 
 #define CHECK(call)                                                   \
   do {                                                                \
@@ -371,6 +372,44 @@ static napi_value js_decode_step(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- optimiser (mlk_adamw.h) ---- */
+
+/* adamw(p, g, m, v, params: Float64Array [scale, decay, lr, beta1, beta2, bc1, bc2, eps], rows: Uint8Array | null, width) */
+static napi_value js_adamw(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 7) return fail(env, "adamw expects 7 arguments");
+  view p, g, m, v, k, rows;
+  int width;
+  if (!get_view(env, argv[0], 0, &p) || !get_view(env, argv[1], 0, &g) || !get_view(env, argv[2], 0, &m) ||
+      !get_view(env, argv[3], 0, &v) || !get_view(env, argv[4], 0, &k) || !get_view(env, argv[5], 1, &rows) ||
+      !get_i32(env, argv[6], &width))
+    return fail(env, "adamw: bad arguments");
+  const size_t n = p.length;
+  if (!is_f32(&p, n) || !is_f32(&g, n) || !is_f32(&m, n) || !is_f32(&v, n))
+    return fail(env, "adamw: p, g, m, v must be Float32Arrays of one length");
+  if (k.type != napi_float64_array || k.length < 8) return fail(env, "adamw: params must be a Float64Array of 8 values");
+  if (rows.present && (rows.type != napi_uint8_array || width <= 0 || rows.length * (size_t)width < n))
+    return fail(env, "adamw: rows must be a Uint8Array covering n / width rows");
+  const double *q = (const double *)k.data;
+  const mlk_adamw_params a = {q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7]};
+  mlk_adamw((float *)p.data, (const float *)g.data, (float *)m.data, (float *)v.data, n, &a,
+            rows.present ? (const uint8_t *)rows.data : NULL, rows.present ? (size_t)width : 0);
+  return NULL;
+}
+
+/* sumSquares(g: Float32Array): number */
+static napi_value js_sum_squares(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], r;
+  view g;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 1 || !get_view(env, argv[0], 0, &g) || g.type != napi_float32_array) return fail(env, "sumSquares expects a Float32Array");
+  CHECK(napi_create_double(env, mlk_sum_squares((const float *)g.data, g.length), &r));
+  return r;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"forward", NULL, js_forward, NULL, NULL, NULL, napi_default, NULL},
@@ -381,6 +420,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"readBandwidth", NULL, js_read_bandwidth, NULL, NULL, NULL, napi_default, NULL},
       {"decoderCreate", NULL, js_decoder_create, NULL, NULL, NULL, napi_default, NULL},
       {"decodeStep", NULL, js_decode_step, NULL, NULL, NULL, napi_default, NULL},
+      {"adamw", NULL, js_adamw, NULL, NULL, NULL, napi_default, NULL},
+      {"sumSquares", NULL, js_sum_squares, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

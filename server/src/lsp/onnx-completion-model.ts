@@ -49,7 +49,7 @@ class OnnxCompletionModel implements CompletionModel {
   info(): CompletionModelInfo {
     return {
       name: basename(this.dir),
-      preset: `${this.config.arch} d=${this.config.dModel} L=${this.config.nLayers}${this.decoder ? ', decode: native kernels' : ''}`,
+      preset: `${this.config.arch} d=${this.config.dModel} L=${this.config.nLayers}${this.decoder ? ', native kernels' : ''}`,
       arch: this.config.arch,
       provider: this.completer.runner.provider,
       vocabSize: this.config.vocabSize,
