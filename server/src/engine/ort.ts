@@ -30,6 +30,12 @@ export interface SessionOptions {
   profileFilePrefix?: string;
   /** Where the module reports its decisions (provider fallbacks). Default: nowhere. */
   log?: (message: string) => void;
+  /**
+   * Let ORT's intra-op threads spin-wait for work after a run (ORT's default, true). Turn it off when
+   * other native code (the Memory Layer kernels' OpenMP threads) runs between short ORT runs: spinning
+   * threads take the cores it needs.
+   */
+  spinning?: boolean;
 }
 
 /** A use of its arguments that the optimiser cannot drop: they stay reachable until this call. */
@@ -139,6 +145,7 @@ async function createOn(model: Uint8Array | string, provider: ProviderName, opts
     logSeverityLevel: 3,
   };
   if (opts.intraOpThreads !== undefined) so.intraOpNumThreads = opts.intraOpThreads;
+  if (opts.spinning === false) so.extra = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
   if (opts.profileFilePrefix) {
     so.enableProfiling = true;
     so.profileFilePrefix = opts.profileFilePrefix;

@@ -64,6 +64,10 @@ export function loadNative(): NativeLoad {
   if (process.env.MEMORYFORMER_KERNELS === 'fallback') {
     return (cached = { addon: null, path: null, loadError: 'disabled by MEMORYFORMER_KERNELS=fallback' });
   }
+  // libgomp (read when the addon loads it) spins ~300k iterations after each parallel region by
+  // default; between short ORT runs that takes the cores ORT's threads need (training steps 30% slower
+  // on 2 cores, docs/BENCHMARKS.md section 4). A short spin keeps the kernels' own timings.
+  process.env.GOMP_SPINCOUNT ??= '10000';
   const tried: string[] = [];
   for (const p of candidates()) {
     if (!existsSync(p)) {

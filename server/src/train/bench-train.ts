@@ -8,7 +8,7 @@ import { denseCounterpart, getPreset, type ModelConfig } from '../model/config.j
 import { parameterCount } from '../model/weights.js';
 import { Rng } from '../util/rng.js';
 import type { ProviderName } from '../engine/ort.js';
-import { Trainer } from './trainer.js';
+import { segmentedByDefault, Trainer } from './trainer.js';
 import { defaultTrainConfig, type TableUpdate } from './train-config.js';
 
 export interface BenchTrainOptions {
@@ -19,7 +19,7 @@ export interface BenchTrainOptions {
   threads?: number;
   provider?: ProviderName;
   tableUpdate?: TableUpdate;
-  /** Also time MemoryFormer with the table gradients scattered by TypeScript loops (before the kernels). */
+  /** Also time MemoryFormer as one ORT graph, and with the table gradients scattered by TypeScript loops (before the kernels). */
   compareScatter?: boolean;
   log?: (line: string) => void;
 }
@@ -30,6 +30,8 @@ export interface BenchTrainRow {
   params: number;
   tableUpdate: TableUpdate;
   scatter: ScatterBackend;
+  /** 'segmented': Memory Layers in the kernels; 'graph': one ORT training graph. */
+  step: 'graph' | 'segmented';
   batch: number;
   seq: number;
   tokensPerSec: number;
@@ -37,11 +39,11 @@ export interface BenchTrainRow {
   msPerStep: { total: number; graph: number; copies: number; scatter: number; zero: number; optimizer: number };
 }
 
-async function benchOne(name: string, cfg: ModelConfig, o: Required<Omit<BenchTrainOptions, 'log' | 'presets' | 'compareScatter'>>, scatter: ScatterBackend): Promise<BenchTrainRow> {
+async function benchOne(name: string, cfg: ModelConfig, o: Required<Omit<BenchTrainOptions, 'log' | 'presets' | 'compareScatter'>>, scatter: ScatterBackend, step: 'graph' | 'segmented'): Promise<BenchTrainRow> {
   const tc = { ...defaultTrainConfig(cfg), batch: o.batch, seq: o.seq, steps: 1000, threads: o.threads, valFraction: 0, tableUpdate: o.tableUpdate };
   const rng = new Rng(5);
   const tokens = Int32Array.from({ length: o.batch * o.seq * (o.steps + 2) + 1 }, () => rng.int(cfg.vocabSize));
-  const tr = await Trainer.create(cfg, tc, tokens, { provider: o.provider, scatter });
+  const tr = await Trainer.create(cfg, tc, tokens, { provider: o.provider, scatter, step });
   await tr.trainStep(); // warm-up: first-run allocations
   const sum = { total: 0, graph: 0, copies: 0, scatter: 0, zero: 0, optimizer: 0 };
   for (let i = 0; i < o.steps; i++) {
@@ -51,7 +53,7 @@ async function benchOne(name: string, cfg: ModelConfig, o: Required<Omit<BenchTr
   }
   await tr.release();
   const ms = Object.fromEntries(Object.entries(sum).map(([k, v]) => [k, v / o.steps])) as BenchTrainRow['msPerStep'];
-  return { preset: name, arch: cfg.arch, params: parameterCount(cfg).total, tableUpdate: o.tableUpdate, scatter, batch: o.batch, seq: o.seq, tokensPerSec: (o.batch * o.seq * 1000) / ms.total, msPerStep: ms };
+  return { preset: name, arch: cfg.arch, params: parameterCount(cfg).total, tableUpdate: o.tableUpdate, scatter, step, batch: o.batch, seq: o.seq, tokensPerSec: (o.batch * o.seq * 1000) / ms.total, msPerStep: ms };
 }
 
 /** Each preset, then its dense counterpart (same d, layers, heads, vocabulary). */
@@ -60,11 +62,14 @@ export async function benchTrain(opts: BenchTrainOptions = {}): Promise<BenchTra
   const rows: BenchTrainRow[] = [];
   for (const name of opts.presets ?? ['code-mini']) {
     const cfg = getPreset(name);
-    const runs: [string, ModelConfig, ScatterBackend][] = [[name, cfg, defaultScatterBackend()]];
-    if (opts.compareScatter && cfg.arch === 'memoryformer' && defaultScatterBackend() === 'native') runs.push([`${name} (TS scatter)`, cfg, 'ts']);
-    if (cfg.arch !== 'dense') runs.push([`${name} (dense twin)`, denseCounterpart(cfg), defaultScatterBackend()]);
-    for (const [label, c, scatter] of runs) {
-      const row = await benchOne(label, c, o, scatter);
+    const tc = { ...defaultTrainConfig(cfg), tableUpdate: o.tableUpdate };
+    const main = segmentedByDefault(cfg, tc, o.provider) ? 'segmented' : 'graph';
+    const runs: [string, ModelConfig, ScatterBackend, 'graph' | 'segmented'][] = [[name, cfg, defaultScatterBackend(), main]];
+    if (opts.compareScatter && main === 'segmented') runs.push([`${name} (one graph)`, cfg, defaultScatterBackend(), 'graph']);
+    if (opts.compareScatter && cfg.arch === 'memoryformer' && defaultScatterBackend() === 'native') runs.push([`${name} (graph, TS scatter)`, cfg, 'ts', 'graph']);
+    if (cfg.arch !== 'dense') runs.push([`${name} (dense twin)`, denseCounterpart(cfg), defaultScatterBackend(), 'graph']);
+    for (const [label, c, scatter, step] of runs) {
+      const row = await benchOne(label, c, o, scatter, step);
       rows.push(row);
       const m = row.msPerStep;
       opts.log?.(`${label.padEnd(28)} ${c.arch.padEnd(12)} ${(row.params / 1e6).toFixed(1)}M params  ${Math.round(row.tokensPerSec)} tok/s  step ${m.total.toFixed(0)} ms = graph ${m.graph.toFixed(0)} + copies ${m.copies.toFixed(1)} + scatter ${m.scatter.toFixed(1)} + zero ${m.zero.toFixed(1)} + AdamW ${m.optimizer.toFixed(1)}`);

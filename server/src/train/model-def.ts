@@ -26,24 +26,36 @@ export interface ModelDefOptions {
   onMemoryInput?: (x: Value, name: string) => void;
 }
 
-/** Builds the forward pass on the tape; returns the logits [B, S, vocab]. */
-export function defineModel(t: Tape, cfg: ModelConfig, B: number, S: number, io: ModelInputs, opts: ModelDefOptions = {}): Value {
+/** Positional inputs of attention: rotary angles (null when no dims rotate) and the causal bias. */
+export interface AttentionInputs {
+  cos: Value | null;
+  sin: Value | null;
+  bias: Value;
+}
+
+/** Causal multi-head attention of [B, S, d] queries, keys and values (rotary on q and k), no output projection. */
+export function attention(t: Tape, cfg: ModelConfig, B: number, S: number, q: Value, k: Value, v: Value, io: AttentionInputs): Value {
   const dm = dims(cfg);
   const d = cfg.dModel;
   const H = cfg.nHeads;
   const hd = dm.headDim;
+  const toHeads = (x: Value) => transpose(t, reshape(t, x, [B, S, d], [B, S, H, hd]), [0, 2, 1, 3]);
+  let qh = toHeads(q);
+  let kh = toHeads(k);
+  if (io.cos && io.sin) {
+    qh = rotary(t, qh, hd, dm.rotaryDims, io.cos, io.sin);
+    kh = rotary(t, kh, hd, dm.rotaryDims, io.cos, io.sin);
+  }
+  const a = causalAttention(t, qh, kh, toHeads(v), io.bias, hd);
+  return reshape(t, transpose(t, a, [0, 2, 1, 3]), [B, S, H, hd], [B, S, d]);
+}
+
+/** Builds the forward pass on the tape; returns the logits [B, S, vocab]. */
+export function defineModel(t: Tape, cfg: ModelConfig, B: number, S: number, io: ModelInputs, opts: ModelDefOptions = {}): Value {
+  const dm = dims(cfg);
+  const d = cfg.dModel;
   const P = io.param;
-  const toHeads = (v: Value) => transpose(t, reshape(t, v, [B, S, d], [B, S, H, hd]), [0, 2, 1, 3]);
-  const fromHeads = (v: Value) => reshape(t, transpose(t, v, [0, 2, 1, 3]), [B, S, H, hd], [B, S, d]);
-  const attend = (q: Value, k: Value, v: Value) => {
-    let qh = toHeads(q);
-    let kh = toHeads(k);
-    if (io.cos && io.sin) {
-      qh = rotary(t, qh, hd, dm.rotaryDims, io.cos, io.sin);
-      kh = rotary(t, kh, hd, dm.rotaryDims, io.cos, io.sin);
-    }
-    return fromHeads(causalAttention(t, qh, kh, toHeads(v), io.bias, hd));
-  };
+  const attend = (q: Value, k: Value, v: Value) => attention(t, cfg, B, S, q, k, v, io);
   const mlShape = (n: number, tau: number) => ({ B, S, n, tau, temperature: cfg.hashTemperature });
 
   let x = embedding(t, P('embed.weight'), 'embed.weight', io.ids);

@@ -8,6 +8,8 @@ import type { ModelConfig } from '../model/config.js';
 import { initWeights, weightSpecs, type Weights } from '../model/weights.js';
 import type { ProviderChoice } from '../engine/ort.js';
 import { GradStep, type StepTimings } from './grad-step.js';
+import { SegmentedStep } from './segmented-step.js';
+import { loadNative } from '../kernels/native-binding.js';
 import { adamwStep, createOptimizerState, isSparse, type OptimizerState } from './adamw.js';
 import { learningRate, validateTrainConfig, type TrainConfig } from './train-config.js';
 import { WindowLoader, type LoaderState } from './data-loader.js';
@@ -37,6 +39,24 @@ export interface TrainerOptions {
   state?: Partial<TrainerState>;
   /** Table-gradient scatter-add: the native kernel (default when the addon loaded) or TypeScript loops. */
   scatter?: ScatterBackend;
+  /**
+   * How a micro-batch runs: 'segmented' = the Memory Layers in the native kernels and the rest in ORT
+   * segments (segmented-step.ts); 'graph' = one ORT training graph. Default: segmented for a
+   * MemoryFormer on the CPU with the addon loaded and dense table updates, else the graph.
+   */
+  step?: 'graph' | 'segmented';
+}
+
+/** One micro-batch's forward + backward into gradient buffers (GradStep or SegmentedStep). */
+interface MicroBatchStep {
+  readonly provider: string;
+  accumulate(weights: Weights, ids: Int32Array, targets: Int32Array, grads: Weights, touched?: Map<string, Uint8Array>, timings?: StepTimings): Promise<number>;
+  release(): Promise<void>;
+}
+
+/** Whether training runs segmented by default (see TrainerOptions.step). */
+export function segmentedByDefault(cfg: ModelConfig, tc: TrainConfig, provider: ProviderChoice | undefined): boolean {
+  return cfg.arch === 'memoryformer' && (provider ?? 'cpu') === 'cpu' && loadNative().addon !== null && tc.tableUpdate === 'dense';
 }
 
 export class Trainer {
@@ -50,7 +70,7 @@ export class Trainer {
     readonly weights: Weights,
     readonly optimizer: OptimizerState,
     readonly loader: WindowLoader,
-    private readonly gradStep: GradStep,
+    private readonly gradStep: MicroBatchStep,
     private readonly opts: TrainerOptions,
   ) {
     this.grads = new Map([...weights].map(([n, w]) => [n, new Float32Array(w.length)]));
@@ -71,7 +91,11 @@ export class Trainer {
     const optimizer = opts.state?.optimizer ?? createOptimizerState(weights);
     const loader = new WindowLoader(tokens, tc.seq, tc.valFraction, tc.seed);
     if (opts.state?.loader) loader.restore(opts.state.loader);
-    const gradStep = await GradStep.create(cfg, tc.batch, tc.seq, { provider: opts.provider ?? 'cpu', intraOpThreads: tc.threads }, opts.scatter ? { scatter: opts.scatter } : {});
+    const segmented = opts.step ? opts.step === 'segmented' : segmentedByDefault(cfg, tc, opts.provider) && !opts.scatter;
+    if (segmented && tc.tableUpdate !== 'dense') throw new Error('segmented training needs tableUpdate "dense" (the kernels add every table gradient in place)');
+    const gradStep: MicroBatchStep = segmented
+      ? await SegmentedStep.create(cfg, tc.batch, tc.seq, { intraOpThreads: tc.threads })
+      : await GradStep.create(cfg, tc.batch, tc.seq, { provider: opts.provider ?? 'cpu', intraOpThreads: tc.threads }, opts.scatter ? { scatter: opts.scatter } : {});
     return new Trainer(cfg, tc, weights, optimizer, loader, gradStep, opts);
   }
 
