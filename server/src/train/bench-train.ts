@@ -36,7 +36,7 @@ export interface BenchTrainRow {
   seq: number;
   tokensPerSec: number;
   /** Mean ms per step of each part. */
-  msPerStep: { total: number; graph: number; copies: number; scatter: number; zero: number; optimizer: number };
+  msPerStep: { total: number; graph: number; copies: number; scatter: number; kernels: number; zero: number; optimizer: number };
 }
 
 async function benchOne(name: string, cfg: ModelConfig, o: Required<Omit<BenchTrainOptions, 'log' | 'presets' | 'compareScatter'>>, scatter: ScatterBackend, step: 'graph' | 'segmented'): Promise<BenchTrainRow> {
@@ -45,11 +45,11 @@ async function benchOne(name: string, cfg: ModelConfig, o: Required<Omit<BenchTr
   const tokens = Int32Array.from({ length: o.batch * o.seq * (o.steps + 2) + 1 }, () => rng.int(cfg.vocabSize));
   const tr = await Trainer.create(cfg, tc, tokens, { provider: o.provider, scatter, step });
   await tr.trainStep(); // warm-up: first-run allocations
-  const sum = { total: 0, graph: 0, copies: 0, scatter: 0, zero: 0, optimizer: 0 };
+  const sum = { total: 0, graph: 0, copies: 0, scatter: 0, kernels: 0, zero: 0, optimizer: 0 };
   for (let i = 0; i < o.steps; i++) {
     const r = await tr.trainStep();
     sum.total += r.ms;
-    for (const k of ['graph', 'copies', 'scatter', 'zero', 'optimizer'] as const) sum[k] += r.timings[k];
+    for (const k of ['graph', 'copies', 'scatter', 'kernels', 'zero', 'optimizer'] as const) sum[k] += r.timings[k];
   }
   await tr.release();
   const ms = Object.fromEntries(Object.entries(sum).map(([k, v]) => [k, v / o.steps])) as BenchTrainRow['msPerStep'];
@@ -72,7 +72,7 @@ export async function benchTrain(opts: BenchTrainOptions = {}): Promise<BenchTra
       const row = await benchOne(label, c, o, scatter, step);
       rows.push(row);
       const m = row.msPerStep;
-      opts.log?.(`${label.padEnd(28)} ${c.arch.padEnd(12)} ${(row.params / 1e6).toFixed(1)}M params  ${Math.round(row.tokensPerSec)} tok/s  step ${m.total.toFixed(0)} ms = graph ${m.graph.toFixed(0)} + copies ${m.copies.toFixed(1)} + scatter ${m.scatter.toFixed(1)} + zero ${m.zero.toFixed(1)} + AdamW ${m.optimizer.toFixed(1)}`);
+      opts.log?.(`${label.padEnd(28)} ${c.arch.padEnd(12)} ${(row.params / 1e6).toFixed(1)}M params  ${Math.round(row.tokensPerSec)} tok/s  step ${m.total.toFixed(0)} ms = ORT ${m.graph.toFixed(0)} + copies ${m.copies.toFixed(1)} + scatter ${m.scatter.toFixed(1)} + ML kernels ${m.kernels.toFixed(1)} + zero ${m.zero.toFixed(1)} + AdamW ${m.optimizer.toFixed(1)}`);
     }
   }
   return rows;

@@ -17,6 +17,8 @@ export interface StepTimings {
   copies: number;
   /** Sparse scatter-adds, ms. */
   scatter: number;
+  /** Segmented steps: the Memory Layers' forward and backward in the native kernels, ms. */
+  kernels: number;
 }
 
 export class GradStep {

@@ -127,6 +127,8 @@ export class SegmentedStep {
     if (ids.length !== B * S || targets.length !== B * S) throw new Error(`training step: expected ${B * S} ids and targets (batch ${B} x seq ${S}), got ${ids.length} and ${targets.length}`);
     const t0 = performance.now();
     let kernelMs = 0;
+    let copyMs = 0;
+    let scatterMs = 0;
     const f32 = (o: Record<string, HostTensor>, name: string) => o[name]!.data as Float32Array;
     const block = (i: number) => (name: string) => `blocks.${i}.${name}`;
     const global = (name: string) => name;
@@ -164,6 +166,7 @@ export class SegmentedStep {
 
     // Backward, block by block in reverse.
     const add = (out: Record<string, HostTensor>, param: (name: string) => string, names: Array<[string, number[]]>) => {
+      const c0 = performance.now();
       for (const [name] of names) {
         const src = out[`grad.${name}`];
         if (!src) continue;
@@ -171,6 +174,7 @@ export class SegmentedStep {
         const s = src.data as Float32Array;
         for (let j = 0; j < g.length; j++) g[j] = g[j]! + s[j]!;
       }
+      copyMs += performance.now() - c0;
     };
     const last = saved[cfg.nLayers - 1]!;
     const headRun = this.backwardRuns.get('head')!;
@@ -203,13 +207,17 @@ export class SegmentedStep {
         const embRun = this.backwardRuns.get('embed')!;
         const eb = await this.run(embRun, { 'd.x': dX, 'd.h': dH }, (n) => (n === 'embed.weight' ? n : `blocks.0.${n}`), weights, idsFeed);
         add(eb, (n) => `blocks.0.${n}`, embRun.graph.params.filter(([n]) => n !== 'embed.weight'));
+        const s0 = performance.now();
         scatterEmbedding(grads.get('embed.weight')!, cfg.dModel, ids, f32(eb, EMBED_ROWS), touched?.get('embed.weight'));
+        scatterMs += performance.now() - s0;
       }
     }
     if (timings) {
       const total = performance.now() - t0;
-      timings.scatter += kernelMs; // the kernels' table gradients replace the scatter-add
-      timings.graph += total - kernelMs;
+      timings.kernels += kernelMs;
+      timings.copies += copyMs;
+      timings.scatter += scatterMs;
+      timings.graph += total - kernelMs - copyMs - scatterMs;
     }
     return loss;
   }

@@ -113,7 +113,7 @@ export class Trainer {
 
   async trainStep(): Promise<StepRecord> {
     const t0 = performance.now();
-    const timings = { graph: 0, copies: 0, scatter: 0, zero: 0, optimizer: 0 };
+    const timings = { graph: 0, copies: 0, scatter: 0, kernels: 0, zero: 0, optimizer: 0 };
     for (const g of this.grads.values()) g.fill(0);
     for (const m of this.touched.values()) m.fill(0);
     timings.zero = performance.now() - t0;
