@@ -1,14 +1,9 @@
-/* AdamW's per-element work (mlk_adamw.h). Vectorised by the compiler: target_clones builds the loops
- * for AVX-512, AVX2 and the x86-64 baseline (see mlk_decode.c); -fno-math-errno lets sqrt vectorise. */
+/* AdamW's per-element work (mlk_adamw.h). Vectorised by the compiler for the CPU's widest vectors
+ * (mlk_clones.h); -fno-math-errno lets sqrt vectorise. */
 #include <math.h>
 
 #include "mlk_adamw.h"
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__ELF__)
-#define MLK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define MLK_CLONES
-#endif
+#include "mlk_clones.h"
 
 MLK_CLONES static void update(float *p, const float *g, float *m, float *v, size_t from, size_t to,
                               const mlk_adamw_params *a) {

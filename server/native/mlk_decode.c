@@ -1,23 +1,15 @@
 /*
  * One decoded token of a whole MemoryFormer in one call (mlk_decode.h). The Memory Layers go
  * through mlk_forward (row-major tables, one thread); the rest is small per-token work written as
- * plain loops that the compiler vectorises: at d = 192 a token's norms, rotary and attention over
- * a few hundred cached positions cost microseconds, and crossing into JavaScript or onnxruntime for
- * them would cost more than the work itself.
+ * plain loops that the compiler vectorises (mlk_clones.h): at d = 192 a token's norms, rotary and
+ * attention over a few hundred cached positions cost microseconds, and crossing into JavaScript or
+ * onnxruntime for them would cost more than the work itself.
  */
 #include <math.h>
 #include <string.h>
 
+#include "mlk_clones.h"
 #include "mlk_decode.h"
-
-/* The loops below are vectorised by the compiler; target_clones builds them for AVX-512, AVX2 and
- * the x86-64 baseline and picks one at load time (the shipped binary must run on any x86-64 CPU).
- * Elsewhere (other compilers, other architectures) they are built once for the target. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__ELF__)
-#define MLK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define MLK_CLONES
-#endif
 
 size_t mlk_decode_scratch_floats(const mlk_decoder *M, int pos) {
   const size_t d = (size_t)M->d;
