@@ -5,11 +5,13 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { loadDecoder, loadRunner } from '../engine/load-runner.js';
+import { ModelRunner } from '../engine/model-runner.js';
+import { loadModel } from '../model/model-dir.js';
+import { graphWeightsFromStored } from '../model/graph-weights.js';
 import { FimCompleter, fimOptionsFor } from '../engine/fim-completer.js';
 import type { ProviderChoice } from '../engine/ort.js';
 import { loadTokenizer } from '../tokenizer/storage.js';
-import type { NativeDecoder } from '../engine/native-decoder.js';
+import { NativeDecoder } from '../engine/native-decoder.js';
 import { kernelInfo } from '../kernels/memory-layer-kernel.js';
 import { bytesAsStored, modelAccount } from '../model/flops.js';
 import { executionPlan, useNativeDecode } from '../engine/execution-plan.js';
@@ -23,15 +25,18 @@ export async function loadOnnxCompletionModel(dir: string, opts: { provider?: Pr
   const tokPath = join(dir, TOKENIZER_FILE);
   if (!existsSync(tokPath)) throw new Error(`model folder ${dir} has no ${TOKENIZER_FILE}: a completion model needs the tokenizer it was trained with`);
   const tokenizer = await loadTokenizer(tokPath);
-  const runner = await loadRunner(dir, { provider: opts.provider ?? 'cpu', intraOpThreads: opts.threads });
+  // One read of the model for both engines: the graph (prefix reuse, other providers) and the decoder.
+  const { config, tensors } = await loadModel(dir);
+  const weights = graphWeightsFromStored(tensors);
+  const runner = await ModelRunner.create(config, weights, { provider: opts.provider ?? 'cpu', intraOpThreads: opts.threads });
   if (runner.config.vocabSize < tokenizer.vocabSize) {
     await runner.dispose();
     throw new Error(`model in ${dir} has a vocabulary of ${runner.config.vocabSize} but its tokenizer has ${tokenizer.vocabSize} tokens: they were not trained together`);
   }
-  // Wide MemoryFormers decode through the native Memory Layer kernels when the addon loaded (the
-  // ONNX graph still prefills the prompt); execution-plan.ts says when, and why.
-  const native = useNativeDecode(runner.config, runner.provider, kernelInfo());
-  const decoder = native ? await loadDecoder(dir) : undefined;
+  // MemoryFormers on the CPU run prompt and generated tokens through the addon's whole-token
+  // decoder when it loaded; execution-plan.ts says when, and why.
+  const native = useNativeDecode(config, runner.provider, kernelInfo());
+  const decoder = native ? await NativeDecoder.create(config, weights) : undefined;
   return new OnnxCompletionModel(dir, new FimCompleter(runner, tokenizer, fimOptionsFor(runner.cache.capacity), decoder), decoder);
 }
 
