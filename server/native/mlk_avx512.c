@@ -177,11 +177,12 @@ static void fwd_row_avx512(const mlk_table *T, const uint32_t *rows, const float
  * for one chunk are adjacent. acc is the tile's accumulator, [N][64] contiguous: a stride of `out` floats (4 KiB at d = 1024)
  * would map every token's tile to the same cache sets and evict it between chunk groups. */
 INLINE void tiled_block(const mlk_table *T, const void *tbase, const uint32_t *rws, const float *wts, int N, int g0,
-                        int g1, float *acc, const int NB, const int dt) {
+                        int g1, float *acc, const int NB, const int dt, mlk_stream *pf, size_t pf_per_chunk) {
   __m512 a[4][4];
   for (int b = 0; b < NB; b++)
     for (int c = 0; c < 4; c++) a[b][c] = _mm512_load_ps(acc + b * MLK_TILE + 16 * c);
   for (int k = g0; k < g1; k++) {
+    for (size_t i = 0; i < pf_per_chunk && pf->next < pf->end; i++, pf->next += 64) __builtin_prefetch(pf->next, 0, 2);
     for (int b = 0; b < NB; b++) {
       const __m512 wv = _mm512_set1_ps(wts[(size_t)k * N + b]);
       const size_t off = (size_t)rws[(size_t)k * N + b] * MLK_TILE;
@@ -201,11 +202,21 @@ INLINE void fwd_tile_impl(const mlk_table *T, const uint32_t *rows, const float 
   for (int g0 = 0; g0 < K; g0 += G) {
     const int g1 = g0 + G < K ? g0 + G : K;
     mlk_stream pf = mlk_next_slice(T, tile, t1, g1, G, N, N / 4 + N % 4);
+    /* The next slice's prefetches go out a few per chunk inside each token block when that spreads
+     * them thin (fp16, int8: <= 4 lines per chunk step), else in one burst per block (fp32). Spread,
+     * they leave fill buffers free for the block's own loads: fp16 and int8 1.2-1.5x faster at 512
+     * tokens, fp32 no better (docs/BENCHMARKS.md section 2). */
+    const size_t lines = pf.step / 64, chunks = (size_t)(g1 - g0);
+    const size_t per_chunk = lines <= 4 * chunks ? (lines + chunks - 1) / chunks : 0;
     int n = 0;
-    for (; n + 4 <= N; n += 4, mlk_stream_advance(&pf))
-      tiled_block(T, tbase, rows + n, w + n, N, g0, g1, acc + (size_t)n * MLK_TILE, 4, dt);
-    for (; n < N; n++, mlk_stream_advance(&pf))
-      tiled_block(T, tbase, rows + n, w + n, N, g0, g1, acc + (size_t)n * MLK_TILE, 1, dt);
+    for (; n + 4 <= N; n += 4) {
+      tiled_block(T, tbase, rows + n, w + n, N, g0, g1, acc + (size_t)n * MLK_TILE, 4, dt, &pf, per_chunk);
+      if (!per_chunk) mlk_stream_advance(&pf);
+    }
+    for (; n < N; n++) {
+      tiled_block(T, tbase, rows + n, w + n, N, g0, g1, acc + (size_t)n * MLK_TILE, 1, dt, &pf, per_chunk);
+      if (!per_chunk) mlk_stream_advance(&pf);
+    }
   }
 }
 
