@@ -84,13 +84,13 @@ async function main(): Promise<void> {
     reused += r.reusedTokens;
     decodeMs += r.decodeMs + r.prefillMs;
   }
-  await runner.session.release();
+  await runner.dispose();
 
   // One representative completion with the profiler on.
   const dir = mkdtempSync(join(tmpdir(), 'mf-profile-'));
   const profiled = await ModelRunner.create(cfg, gw, { optimization: 'basic', profileFilePrefix: join(dir, 'completion') });
   await generate(profiled, prompts[0]!, { maxTokens: 16, temperature: 0, topP: 1 });
-  const file = await profiled.session.endProfiling();
+  const file = await profiled.endProfiling();
   const events = (JSON.parse(readFileSync(file!, 'utf8')) as { cat: string; name: string; dur: number; args?: { op_name?: string } }[]).filter((e) => e.cat === 'Node');
   rmSync(dir, { recursive: true, force: true });
   const blockOf = nodeBlocks(buildModelGraph(cfg, gw).bytes, cfg.nLayers);

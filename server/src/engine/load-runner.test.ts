@@ -71,3 +71,19 @@ test('a missing or truncated model and an unusable provider give clear errors', 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a lazy runner builds its graph only when first run, and computes what an eager one does', async () => {
+  const { ModelRunner } = await import('./model-runner.js');
+  const cfg = tinyConfig('memoryformer');
+  const { gw } = graphWeights(cfg, 83);
+  const eager = await ModelRunner.create(cfg, gw, { provider: 'cpu' });
+  const lazy = await ModelRunner.create(cfg, gw, { provider: 'cpu', lazy: true });
+  assert.equal(lazy.provider, 'cpu');
+  assert.equal(lazy.runs, 0);
+  const ids = [5, 3, 8, 1];
+  assert.deepEqual(await lazy.extend(ids), await eager.extend(ids));
+  assert.equal(lazy.runs, 1);
+  await assert.rejects(ModelRunner.create(cfg, gw, { provider: 'auto', lazy: true }), /concrete provider/);
+  await lazy.dispose();
+  await eager.dispose();
+});

@@ -13,6 +13,12 @@ import { causalBias, rotaryAngles } from './positional-inputs.js';
 export interface RunnerOptions extends SessionOptions, ModelGraphOptions {
   /** Longest context the KV cache holds. Default: the config's maxSeqLen. */
   maxContext?: number;
+  /**
+   * Build the graph and its session on the first run instead of at creation (a concrete provider
+   * only): when another engine (the native decoder) computes every position, the runner only keeps
+   * the KV cache and its prefix bookkeeping, and the graph is never built.
+   */
+  lazy?: boolean;
 }
 
 export class TokenRangeError extends Error {
@@ -31,22 +37,42 @@ export class ModelRunner {
   /** Model runs so far (each crosses into ORT once). */
   runs = 0;
 
+  private session: EngineSession | null = null;
+  private opening: Promise<EngineSession> | null = null;
+
   private constructor(
     readonly config: ModelConfig,
-    readonly session: EngineSession,
+    private readonly weights: GraphWeights | null,
     private readonly opts: RunnerOptions,
   ) {
     this.cache = new KvCache(config.nLayers, config.dModel, opts.maxContext ?? config.maxSeqLen);
   }
 
   static async create(config: ModelConfig, weights: GraphWeights, opts: RunnerOptions = {}): Promise<ModelRunner> {
-    const graph = buildModelGraph(config, weights, opts);
-    const session = await createSession(graph.bytes, opts);
-    return new ModelRunner(config, session, opts);
+    if (opts.lazy) {
+      if (!opts.provider || opts.provider === 'auto') throw new Error('a lazy runner needs a concrete provider (cpu, webgpu or cuda)');
+      return new ModelRunner(config, weights, opts);
+    }
+    const r = new ModelRunner(config, null, opts);
+    r.session = await createSession(buildModelGraph(config, weights, opts).bytes, opts);
+    return r;
+  }
+
+  /** The session, built on first use for a lazy runner. */
+  private async graphSession(): Promise<EngineSession> {
+    if (this.session) return this.session;
+    this.opening ??= createSession(buildModelGraph(this.config, this.weights!, this.opts).bytes, this.opts);
+    this.session = await this.opening;
+    return this.session;
   }
 
   get provider(): string {
-    return this.session.provider;
+    return this.session?.provider ?? this.opts.provider!;
+  }
+
+  /** Ends ORT profiling (a runner created with profileFilePrefix) and returns the profile's path. */
+  async endProfiling(): Promise<string | undefined> {
+    return (await this.graphSession()).endProfiling();
   }
 
   private checkIds(ids: readonly number[]): void {
@@ -92,7 +118,7 @@ export class ModelRunner {
     f[inputNames.ids] = { type: 'int32', data: ids, dims: [B, S] };
     const at = logitsAt ?? Array.from({ length: S }, (_, i) => i);
     f[inputNames.logitIndex] = { type: 'int32', data: Int32Array.from(at), dims: [at.length] };
-    const out = await this.session.run(f);
+    const out = await (await this.graphSession()).run(f);
     this.runs++;
     const blocks = this.opts.blockOutputs
       ? Array.from({ length: this.config.nLayers }, (_, l) => out[outputNames.block(l)]!.data as Float32Array)
@@ -116,7 +142,7 @@ export class ModelRunner {
     f[inputNames.ids] = { type: 'int32', data: Int32Array.from(ids), dims: [1, S] };
     const at = all ? Array.from({ length: S }, (_, i) => i) : [S - 1];
     f[inputNames.logitIndex] = { type: 'int32', data: Int32Array.from(at), dims: [at.length] };
-    const out = await this.session.run(f);
+    const out = await (await this.graphSession()).run(f);
     this.runs++;
     const L = this.config.nLayers;
     this.cache.append(
@@ -145,6 +171,7 @@ export class ModelRunner {
   }
 
   async dispose(): Promise<void> {
-    await this.session.release();
+    const s = this.session ?? (this.opening ? await this.opening : null);
+    await s?.release();
   }
 }

@@ -84,7 +84,7 @@ for (const arch of ['memoryformer', 'dense'] as const) {
     for (let i = 4; i < ids.length; i++) {
       assertClose(await gpu.extend([ids[i]!]), full.subarray(i * V, (i + 1) * V), 1e-4, `${arch} webgpu decode ${i}`);
     }
-    assertAllOnGpu((await gpu.session.endProfiling())!);
+    assertAllOnGpu((await gpu.endProfiling())!);
     rmSync(dir, { recursive: true, force: true });
     await gpu.dispose();
     await cpu.dispose();

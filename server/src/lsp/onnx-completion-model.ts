@@ -25,10 +25,13 @@ export async function loadOnnxCompletionModel(dir: string, opts: { provider?: Pr
   const tokPath = join(dir, TOKENIZER_FILE);
   if (!existsSync(tokPath)) throw new Error(`model folder ${dir} has no ${TOKENIZER_FILE}: a completion model needs the tokenizer it was trained with`);
   const tokenizer = await loadTokenizer(tokPath);
-  // One read of the model for both engines: the graph (prefix reuse, other providers) and the decoder.
+  // One read of the model for both engines. Where the native decoder computes every position (see
+  // execution-plan.ts) the runner only keeps the KV cache, and its graph is built only if ever run.
   const { config, tensors } = await loadModel(dir);
   const weights = graphWeightsFromStored(tensors);
-  const runner = await ModelRunner.create(config, weights, { provider: opts.provider ?? 'cpu', intraOpThreads: opts.threads });
+  const provider = opts.provider ?? 'cpu';
+  const lazy = provider === 'cpu' && useNativeDecode(config, provider, kernelInfo());
+  const runner = await ModelRunner.create(config, weights, { provider, intraOpThreads: opts.threads, lazy });
   if (runner.config.vocabSize < tokenizer.vocabSize) {
     await runner.dispose();
     throw new Error(`model in ${dir} has a vocabulary of ${runner.config.vocabSize} but its tokenizer has ${tokenizer.vocabSize} tokens: they were not trained together`);
