@@ -1,6 +1,9 @@
 /* AdamW's per-element work (mlk_adamw.h). Vectorised by the compiler for the CPU's widest vectors
  * (mlk_clones.h); -fno-math-errno lets sqrt vectorise. */
 #include <math.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "mlk_adamw.h"
 #include "mlk_clones.h"
@@ -19,14 +22,28 @@ MLK_CLONES static void update(float *p, const float *g, float *m, float *v, size
   }
 }
 
+/* Below this many values one thread does it: a parallel region costs more than it saves. */
+#define MLK_ADAMW_PARALLEL_MIN 65536
+
 void mlk_adamw(float *p, const float *g, float *m, float *v, size_t n, const mlk_adamw_params *a, const uint8_t *rows,
-               size_t width) {
-  if (!rows || width == 0) {
-    update(p, g, m, v, 0, n, a);
-    return;
+               size_t width, int threads) {
+  const size_t units = rows && width ? (n + width - 1) / width : n;
+  const int nt = n < MLK_ADAMW_PARALLEL_MIN || threads < 1 ? 1 : threads;
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+#ifdef _OPENMP
+    const size_t tid = (size_t)omp_get_thread_num(), nth = (size_t)omp_get_num_threads();
+#else
+    const size_t tid = 0, nth = 1;
+#endif
+    const size_t b = units * tid / nth, e = units * (tid + 1) / nth;
+    if (!rows || !width) {
+      update(p, g, m, v, b, e, a);
+    } else {
+      for (size_t r = b; r < e; r++)
+        if (rows[r]) update(p, g, m, v, r * width, (r + 1) * width < n ? (r + 1) * width : n, a);
+    }
   }
-  for (size_t r = 0; r * width < n; r++)
-    if (rows[r]) update(p, g, m, v, r * width, (r + 1) * width, a);
 }
 
 MLK_CLONES double mlk_sum_squares(const float *g, size_t n) {

@@ -23,9 +23,11 @@ typedef struct {
  * For i in [0, n): g' = g * scale; m = b1 m + (1 - b1) g'; v = b2 v + (1 - b2) g' g';
  * p = p decay - (lr / bc1) m / (sqrt(v / bc2) + eps), with m and v read back as stored (float32).
  * rows (may be NULL): only rows r with rows[r] != 0 of width `width` are updated (lazy AdamW).
+ * threads: elements (or rows) are split among them; each element's arithmetic is the same, so the
+ * result does not depend on the thread count.
  */
 void mlk_adamw(float *p, const float *g, float *m, float *v, size_t n, const mlk_adamw_params *a, const uint8_t *rows,
-               size_t width);
+               size_t width, int threads);
 
 /* Sum of g_i^2 in double, in a fixed order (eight running sums, then combined): deterministic. */
 double mlk_sum_squares(const float *g, size_t n);

@@ -374,17 +374,17 @@ static napi_value js_decode_step(napi_env env, napi_callback_info info) {
 
 /* ---- optimiser (mlk_adamw.h) ---- */
 
-/* adamw(p, g, m, v, params: Float64Array [scale, decay, lr, beta1, beta2, bc1, bc2, eps], rows: Uint8Array | null, width) */
+/* adamw(p, g, m, v, params: Float64Array [scale, decay, lr, beta1, beta2, bc1, bc2, eps], rows: Uint8Array | null, width, threads) */
 static napi_value js_adamw(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
+  size_t argc = 8;
+  napi_value argv[8];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 7) return fail(env, "adamw expects 7 arguments");
+  if (argc != 8) return fail(env, "adamw expects 8 arguments");
   view p, g, m, v, k, rows;
-  int width;
+  int width, threads;
   if (!get_view(env, argv[0], 0, &p) || !get_view(env, argv[1], 0, &g) || !get_view(env, argv[2], 0, &m) ||
       !get_view(env, argv[3], 0, &v) || !get_view(env, argv[4], 0, &k) || !get_view(env, argv[5], 1, &rows) ||
-      !get_i32(env, argv[6], &width))
+      !get_i32(env, argv[6], &width) || !get_i32(env, argv[7], &threads))
     return fail(env, "adamw: bad arguments");
   const size_t n = p.length;
   if (!is_f32(&p, n) || !is_f32(&g, n) || !is_f32(&m, n) || !is_f32(&v, n))
@@ -395,7 +395,7 @@ static napi_value js_adamw(napi_env env, napi_callback_info info) {
   const double *q = (const double *)k.data;
   const mlk_adamw_params a = {q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7]};
   mlk_adamw((float *)p.data, (const float *)g.data, (float *)m.data, (float *)v.data, n, &a,
-            rows.present ? (const uint8_t *)rows.data : NULL, rows.present ? (size_t)width : 0);
+            rows.present ? (const uint8_t *)rows.data : NULL, rows.present ? (size_t)width : 0, threads);
   return NULL;
 }
 

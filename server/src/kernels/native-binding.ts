@@ -33,7 +33,7 @@ export interface NativeAddon {
     keys: Float32Array[], values: Float32Array[], logits: Float32Array | null,
   ): void;
   /** AdamW's update (server/native/mlk_adamw.h); params = [scale, decay, lr, beta1, beta2, bc1, bc2, eps]. */
-  adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, params: Float64Array, rows: Uint8Array | null, width: number): void;
+  adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, params: Float64Array, rows: Uint8Array | null, width: number, threads: number): void;
   sumSquares(g: Float32Array): number;
 }
 

@@ -101,7 +101,7 @@ export function adamwStep(
     const rows = tc.tableUpdate === 'lazy' && isSparse(spec) ? touched?.get(spec.name) : undefined;
     if (native) {
       const params = Float64Array.of(scale, decay, lr, b1, b2, bc1, bc2, eps);
-      native.adamw(p, g, m, v, params, rows ?? null, rows ? p.length / rows.length : 0);
+      native.adamw(p, g, m, v, params, rows ?? null, rows ? p.length / rows.length : 0, tc.threads);
     } else if (rows) {
       const width = p.length / rows.length;
       for (let r = 0; r < rows.length; r++) if (rows[r]) update(p, g, m, v, r * width, (r + 1) * width, scale, decay, lr, b1, b2, bc1, bc2, eps);
