@@ -2,11 +2,11 @@
  * One-token decoding of a MemoryFormer with the Memory Layer kernels. With the native addon the
  * whole token is one addon call (server/native/mlk_decode.c: every block and the LM head), so a
  * decoded token crosses into native code once and into onnxruntime not at all. Without it (or with
- * `fused: false`) the same step runs layer by layer: the Memory Layers through the kernels'
- * TypeScript fallback, norms, rotary and attention in TypeScript, the LM head as one ORT run.
+ * `fused: false`) the same step runs layer by layer: the Memory Layers through the kernels (native,
+ * or their TypeScript fallback), norms, rotary and attention in TypeScript, the LM head as one ORT run.
  *
- * It shares the KvCache layout of ModelRunner (token-major, keys stored after rotary), so a
- * prompt can be prefilled by the ONNX graph (fast at many tokens) and decoded here.
+ * It shares the KvCache layout of ModelRunner (token-major, keys stored after rotary): a prompt can
+ * be run here (prefill) or by the ONNX graph, and either continues from what the other cached.
  */
 import { dims, type ModelConfig } from '../model/config.js';
 import { concatColumns, getWeight, type GraphTensor, type GraphWeights } from '../model/graph-weights.js';
@@ -87,7 +87,7 @@ export class NativeDecoder {
     const d = cfg.dModel;
     const dm = dims(cfg);
     const W = (n: string) => f32(getWeight(weights, n));
-    const dtypeOf = (_n: string): TableDtype => opts.tableDtype ?? kernelDtypeOf(cfg.tableDtype);
+    const dtype: TableDtype = opts.tableDtype ?? kernelDtypeOf(cfg.tableDtype);
     const rows = dm.chunks * dm.rowsPerChunk;
     const blocks: BlockTables[] = [];
     for (let i = 0; i < cfg.nLayers; i++) {
@@ -97,15 +97,15 @@ export class NativeDecoder {
       const qkvBias = new Float32Array(3 * d);
       ['q', 'k', 'v'].forEach((n, j) => qkvBias.set(W(`${p}attn.${n}.bias`), j * d));
       blocks.push({
-        qkv: createMemoryTable(qkv, { K: dm.chunks, tau: cfg.tau, out: 3 * d }, { dtype: dtypeOf(`${p}attn.q.table`) }),
+        qkv: createMemoryTable(qkv, { K: dm.chunks, tau: cfg.tau, out: 3 * d }, { dtype }),
         qkvBias,
         norm1: W(p + 'norm1.weight'),
         norm2: W(p + 'norm2.weight'),
-        ml1: createMemoryTable(W(p + 'ml1.table'), { K: dm.chunks, tau: cfg.tau, out: dm.expandedWidth }, { dtype: dtypeOf(p + 'ml1.table') }),
+        ml1: createMemoryTable(W(p + 'ml1.table'), { K: dm.chunks, tau: cfg.tau, out: dm.expandedWidth }, { dtype }),
         ml1Bias: W(p + 'ml1.bias'),
         lnW: W(p + 'ln.weight'),
         lnB: W(p + 'ln.bias'),
-        ml2: createMemoryTable(W(p + 'ml2.table'), { K: dm.chunks, tau: dm.ml2Tau, out: d }, { dtype: dtypeOf(p + 'ml2.table') }),
+        ml2: createMemoryTable(W(p + 'ml2.table'), { K: dm.chunks, tau: dm.ml2Tau, out: d }, { dtype }),
         ml2Bias: W(p + 'ml2.bias'),
       });
     }
