@@ -53,10 +53,10 @@ export class FusedDecoder {
     readonly spec: object,
   ) {}
 
-  /** The decoder, or null when the native addon did not load. */
+  /** The decoder, or null when the native addon did not load (or is an older build without it). */
   static create(m: FusedModel): FusedDecoder | null {
     const addon = loadNative().addon;
-    if (!addon) return null;
+    if (!addon || typeof addon.decoderCreate !== 'function') return null;
     const spec = {
       d: m.d, nLayers: m.blocks.length, nHeads: m.nHeads, vocab: m.vocab, rotHalf: m.rotHalf, eps: m.eps, t: m.t,
       embed: m.embed, finalNorm: m.finalNorm, lmHead: m.lmHead,

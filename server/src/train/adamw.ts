@@ -50,8 +50,11 @@ export type OptimizerBackend = 'native' | 'typescript';
 
 function useNative(backend: OptimizerBackend | undefined): boolean {
   if (backend === 'typescript') return false;
-  if (backend === 'native' && !loadNative().addon) throw new Error(`the native optimiser needs the addon: ${loadNative().loadError}`);
-  return loadNative().addon !== null;
+  const addon = loadNative().addon;
+  // An addon built before the optimiser existed has no adamw: use the TypeScript loops then.
+  const has = addon !== null && typeof addon.adamw === 'function';
+  if (backend === 'native' && !has) throw new Error(`the native optimiser needs a current build of the addon (node scripts/build-native.mjs): ${loadNative().loadError ?? 'this build has no adamw'}`);
+  return has;
 }
 
 /** Sum of squares in float64: eight running sums over i mod 8, combined pairwise, then the tail in
