@@ -18,9 +18,9 @@ import { loadTokenizer, saveTokenizer } from '../tokenizer/storage.js';
 import { denseCounterpart, getPreset, type ModelConfig } from '../model/config.js';
 import { defaultTrainConfig, type TrainConfig } from '../train/train-config.js';
 import { runTraining, MODEL_DIR } from '../train/train-run.js';
-import { loadRunner } from '../engine/load-runner.js';
 import { collectSourceFiles } from '../eval/source-files.js';
-import { evaluate, type EvalReport } from '../eval/evaluate.js';
+import type { EvalReport } from '../eval/evaluate.js';
+import { evaluateModelDir } from '../eval/evaluate-model-dir.js';
 import { bytesAsStored, modelAccount } from '../model/flops.js';
 import { writeDirAtomic } from '../util/atomic-write.js';
 import { copyFile } from 'node:fs/promises';
@@ -116,10 +116,8 @@ async function trainOne(cfg: ModelConfig, tc: TrainConfig, tokens: Int32Array, o
   const trainSeconds = (performance.now() - t0) / 1000;
   const modelDir = join(out, MODEL_DIR);
   await copyFile(tokenizerPath, join(modelDir, 'tokenizer.json'));
-  const runner = await loadRunner(modelDir, { intraOpThreads: tc.threads });
   const tokenizer = await loadTokenizer(tokenizerPath);
-  const report = await evaluate(runner, tokenizer, collectSourceFiles(heldOut), { seed: o.seed, limit: o.evalLimit });
-  await runner.dispose();
+  const report = await evaluateModelDir(modelDir, tokenizer, collectSourceFiles(heldOut), { seed: o.seed, limit: o.evalLimit, threads: tc.threads });
   const acc = modelAccount(cfg, 1);
   o.log(`${cfg.arch}: ${res.steps} steps in ${trainSeconds.toFixed(0)} s; held-out bpb ${report.bpb.bitsPerByte.toFixed(3)}, EM ${(100 * report.lineCompletion.exactMatch).toFixed(1)}%, ES ${(100 * report.lineCompletion.editSimilarity).toFixed(1)}%`);
   return {
@@ -146,9 +144,7 @@ export async function reevaluate(work: string, modelOut: string, log: (line: str
   const files = collectSourceFiles(join(work, 'held-out'));
   const tokenizer = await loadTokenizer(join(work, 'tokenizer.json'));
   for (const [key, sub] of [['mf', 'memoryformer'], ['dense', 'dense']] as const) {
-    const runner = await loadRunner(join(work, sub, MODEL_DIR));
-    results[key].eval = await evaluate(runner, tokenizer, files, { seed: results.recipe.seed, limit: results.recipe.evalLimit });
-    await runner.dispose();
+    results[key].eval = await evaluateModelDir(join(work, sub, MODEL_DIR), tokenizer, files, { seed: results.recipe.seed, limit: results.recipe.evalLimit });
     const e = results[key].eval;
     log(`${sub}: held-out bpb ${e.bpb.bitsPerByte.toFixed(3)}, EM ${(100 * e.lineCompletion.exactMatch).toFixed(1)}%, ES ${(100 * e.lineCompletion.editSimilarity).toFixed(1)}%`);
   }

@@ -5,15 +5,13 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import type { Command } from '../main.js';
-import { loadDecoder, loadRunner } from '../../engine/load-runner.js';
 import { PROVIDERS, type ProviderChoice } from '../../engine/ort.js';
 import { loadTokenizer } from '../../tokenizer/storage.js';
 import { collectSourceFiles } from '../../eval/source-files.js';
-import { DEFAULT_EVAL_OPTIONS, evaluate } from '../../eval/evaluate.js';
+import { DEFAULT_EVAL_OPTIONS } from '../../eval/evaluate.js';
+import { evaluateModelDir, type DecodeWay } from '../../eval/evaluate-model-dir.js';
 import { defaultModelDir } from '../../model/default-model.js';
 import { intOption, usageError } from '../usage-error.js';
-import { useNativeDecode } from '../../engine/execution-plan.js';
-import { kernelInfo } from '../../kernels/memory-layer-kernel.js';
 
 const USAGE = `Usage: memoryformer eval --data DIR [--model DIR] [--limit N] [--seed N] [--json]
 
@@ -67,39 +65,33 @@ export const evalCommand: Command = {
     if (device !== 'auto' && !PROVIDERS.includes(device)) throw usageError(`--device must be auto or one of ${PROVIDERS.join(', ')}`);
     const files = collectSourceFiles(values.data);
     const tokenizer = await loadTokenizer(join(modelDir, 'tokenizer.json'));
-    const runner = await loadRunner(modelDir, { provider: device, intraOpThreads: values.threads ? nonNegInt(values.threads, 'threads') : undefined });
     const progress = !values.json && process.stderr.isTTY;
     if (values.decode !== undefined && values.decode !== 'native' && values.decode !== 'onnx') throw usageError(`--decode must be native or onnx, got '${values.decode}'`);
-    const native = values.decode === undefined ? useNativeDecode(runner.config, runner.provider, kernelInfo()) : values.decode === 'native';
-    if (native && runner.config.arch !== 'memoryformer') throw usageError('--decode native needs a MemoryFormer model');
-    const decoder = native ? await loadDecoder(modelDir) : undefined;
-    try {
-      const report = await evaluate(runner, tokenizer, files, {
-        seed: nonNegInt(values.seed, 'seed'),
-        limit: nonNegInt(values.limit, 'limit'),
-        maxBpbBytes: nonNegInt(values['bpb-bytes'], 'bpb-bytes'),
-        onProgress: progress ? (d, t) => process.stderr.write(`\rline completion ${d}/${t}`) : undefined,
-      }, decoder);
-      if (progress) process.stderr.write('\n');
-      if (values.json) {
-        process.stdout.write(JSON.stringify({ model: modelDir, data: values.data, decode: native ? 'native' : 'onnx', ...report }, null, 2) + '\n');
-        return;
-      }
-      const lc = report.lineCompletion;
-      const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-      process.stdout.write(
-        [
-          `model ${modelDir} on ${values.data}: ${report.files} files, ${report.seconds.toFixed(1)} s`,
-          `bits per byte        ${report.bpb.bitsPerByte.toFixed(3)}  (${report.bpb.bytes} bytes, ${report.bpb.tokens} tokens)`,
-          `line completion      ${lc.positions} positions: exact match ${pct(lc.exactMatch)}, edit similarity ${pct(lc.editSimilarity)}`,
-          `  at line starts     ${lc.lineStart.positions}: EM ${pct(lc.lineStart.exactMatch)}, ES ${pct(lc.lineStart.editSimilarity)}`,
-          `  mid-line           ${lc.midLine.positions}: EM ${pct(lc.midLine.exactMatch)}, ES ${pct(lc.midLine.editSimilarity)}`,
-          '',
-        ].join('\n'),
-      );
-    } finally {
-      await decoder?.dispose();
-      await runner.dispose();
+    const report = await evaluateModelDir(modelDir, tokenizer, files, {
+      provider: device,
+      threads: values.threads ? nonNegInt(values.threads, 'threads') : undefined,
+      decode: values.decode as DecodeWay | undefined,
+      seed: nonNegInt(values.seed, 'seed'),
+      limit: nonNegInt(values.limit, 'limit'),
+      maxBpbBytes: nonNegInt(values['bpb-bytes'], 'bpb-bytes'),
+      onProgress: progress ? (d, t) => process.stderr.write(`\rline completion ${d}/${t}`) : undefined,
+    });
+    if (progress) process.stderr.write('\n');
+    if (values.json) {
+      process.stdout.write(JSON.stringify({ model: modelDir, data: values.data, ...report }, null, 2) + '\n');
+      return;
     }
+    const lc = report.lineCompletion;
+    const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+    process.stdout.write(
+      [
+        `model ${modelDir} on ${values.data}: ${report.files} files, ${report.seconds.toFixed(1)} s (generated tokens: ${report.decode})`,
+        `bits per byte        ${report.bpb.bitsPerByte.toFixed(3)}  (${report.bpb.bytes} bytes, ${report.bpb.tokens} tokens)`,
+        `line completion      ${lc.positions} positions: exact match ${pct(lc.exactMatch)}, edit similarity ${pct(lc.editSimilarity)}`,
+        `  at line starts     ${lc.lineStart.positions}: EM ${pct(lc.lineStart.exactMatch)}, ES ${pct(lc.lineStart.editSimilarity)}`,
+        `  mid-line           ${lc.midLine.positions}: EM ${pct(lc.midLine.exactMatch)}, ES ${pct(lc.midLine.editSimilarity)}`,
+        '',
+      ].join('\n'),
+    );
   },
 };
