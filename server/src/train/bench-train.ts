@@ -62,8 +62,7 @@ export async function benchTrain(opts: BenchTrainOptions = {}): Promise<BenchTra
   const rows: BenchTrainRow[] = [];
   for (const name of opts.presets ?? ['code-mini']) {
     const cfg = getPreset(name);
-    const tc = { ...defaultTrainConfig(cfg), tableUpdate: o.tableUpdate };
-    const main = segmentedByDefault(cfg, tc, o.provider) ? 'segmented' : 'graph';
+    const main = segmentedByDefault(cfg, o.provider) ? 'segmented' : 'graph';
     const runs: [string, ModelConfig, ScatterBackend, 'graph' | 'segmented'][] = [[name, cfg, defaultScatterBackend(), main]];
     if (opts.compareScatter && main === 'segmented') runs.push([`${name} (one graph)`, cfg, defaultScatterBackend(), 'graph']);
     if (opts.compareScatter && cfg.arch === 'memoryformer' && defaultScatterBackend() === 'native') runs.push([`${name} (graph, TS scatter)`, cfg, 'ts', 'graph']);

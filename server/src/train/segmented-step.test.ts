@@ -24,8 +24,15 @@ test('the segmented step (Memory Layers in the kernels) gives the loss and gradi
   const one = await GradStep.create(cfg, B, S, { intraOpThreads: 1 });
   const seg = await SegmentedStep.create(cfg, B, S, { intraOpThreads: 2 });
   const g1 = zeros(w), g2 = zeros(w);
-  const l1 = await one.accumulate(w, ids, targets, g1);
-  const l2 = await seg.accumulate(w, ids, targets, g2);
+  const sparse = weightSpecs(cfg).filter((s) => s.role === 'table' || s.role === 'embedding');
+  const touched = () => new Map(sparse.map((s) => [s.name, new Uint8Array(s.shape[0]!)]));
+  const t1 = touched(), t2 = touched();
+  const l1 = await one.accumulate(w, ids, targets, g1, t1);
+  const l2 = await seg.accumulate(w, ids, targets, g2, t2);
+  for (const s of sparse) {
+    assert.deepEqual(t2.get(s.name), t1.get(s.name), `touched rows of ${s.name} (lazy table updates)`);
+    assert.ok(t1.get(s.name)!.some((x) => x === 1) && t1.get(s.name)!.some((x) => x === 0), `${s.name}: some rows touched, some not`);
+  }
   assert.ok(Math.abs(l1 - l2) <= 1e-5 * Math.abs(l1), `loss ${l2} vs ${l1}`);
   for (const s of weightSpecs(cfg)) {
     const a = g1.get(s.name)!, b = g2.get(s.name)!;

@@ -6,7 +6,8 @@
  * thread count), so nothing of size [B, S, K, out] is ever formed.
  *
  * Same contract as GradStep.accumulate (grad-step.ts); segmented-step.test.ts checks that both give
- * the same loss and gradients. Requires the native addon and the CPU provider, dense table updates.
+ * the same loss and gradients (and marks the same touched rows, for lazy table updates). Requires the
+ * native addon and the CPU provider.
  */
 import { createSession, type EngineSession, type HostTensor, type SessionOptions } from '../engine/ort.js';
 import { causalBias, rotaryAngles } from '../engine/positional-inputs.js';
@@ -14,7 +15,7 @@ import { dims, type ModelConfig } from '../model/config.js';
 import type { Weights } from '../model/weights.js';
 import { backward as kernelBackward, forward as kernelForward, type MemoryTable } from '../kernels/memory-layer-kernel.js';
 import { buildSegment, EMBED_ROWS, SEGMENT_KINDS, type SegmentGraph, type SegmentKind } from './segments.js';
-import { scatterEmbedding } from './sparse-grads.js';
+import { markRowsOfInput, scatterEmbedding } from './sparse-grads.js';
 import type { StepTimings } from './grad-step.js';
 import { TRAIN_INPUTS } from './train-graph.js';
 
@@ -92,9 +93,13 @@ export class SegmentedStep {
     });
   }
 
-  /** Adds the tables' and biases' gradients into `grads`; returns dL/dx (summed over the tables). */
-  private mlBackward(weights: Weights, grads: Weights, L: LayerSpec, x: Float32Array, dys: Float32Array[]): Float32Array {
+  /** Adds the tables' and biases' gradients into `grads` (and marks the rows in `touched`); returns dL/dx (summed over the tables). */
+  private mlBackward(weights: Weights, grads: Weights, L: LayerSpec, x: Float32Array, dys: Float32Array[], touched?: Map<string, Uint8Array>): Float32Array {
     const N = this.B * this.S;
+    for (const tb of L.tables) {
+      const mark = touched?.get(tb.table);
+      if (mark) markRowsOfInput(mark, x, L.n / L.tau, L.tau);
+    }
     const dx = new Float32Array(N * L.n);
     const part = L.tables.length > 1 ? new Float32Array(N * L.n) : dx;
     L.tables.forEach((tb, j) => {
@@ -186,15 +191,15 @@ export class SegmentedStep {
     for (let i = cfg.nLayers - 1; i >= 0; i--) {
       const s = saved[i]!;
       const L = this.layers(i);
-      const dUn = timeKernels(() => this.mlBackward(weights, grads, L.ml2, s.un, [dY]));
+      const dUn = timeKernels(() => this.mlBackward(weights, grads, L.ml2, s.un, [dY], touched));
       const lnRun = this.backwardRuns.get('ln')!;
       const lb = await this.run(lnRun, { u: s.u, 'd.un': dUn }, block(i), weights);
       add(lb, block(i), lnRun.graph.params);
-      const dH2 = timeKernels(() => this.mlBackward(weights, grads, L.ml1, s.h2, [f32(lb, 'd.u')]));
+      const dH2 = timeKernels(() => this.mlBackward(weights, grads, L.ml1, s.h2, [f32(lb, 'd.u')], touched));
       const attnRun = this.backwardRuns.get('attn')!;
       const ab = await this.run(attnRun, { x: s.x, q: s.q, k: s.k, v: s.v, 'd.x1': dX1, 'd.h2': dH2 }, block(i), weights, pos);
       add(ab, block(i), attnRun.graph.params);
-      const dH = timeKernels(() => this.mlBackward(weights, grads, L.qkv, s.h, [f32(ab, 'd.q'), f32(ab, 'd.k'), f32(ab, 'd.v')]));
+      const dH = timeKernels(() => this.mlBackward(weights, grads, L.qkv, s.h, [f32(ab, 'd.q'), f32(ab, 'd.k'), f32(ab, 'd.v')], touched));
       const dX = f32(ab, 'd.x');
       if (i > 0) {
         const prev = saved[i - 1]!;

@@ -44,6 +44,18 @@ export function markTableRows(touched: Uint8Array, K: number, rowsPerChunk: numb
   for (let i = 0; i < idx.length; i++) touched[(i % K) * rowsPerChunk + idx[i]!] = 1;
 }
 
+/** Marks the table rows a Memory Layer input x [N, K * tau] selects (its sign bits, as the hash does). */
+export function markRowsOfInput(touched: Uint8Array, x: Float32Array, K: number, tau: number): void {
+  const n = K * tau;
+  for (let o = 0; o < x.length; o += n) {
+    for (let k = 0; k < K; k++) {
+      let idx = 0;
+      for (let i = 0; i < tau; i++) if (x[o + k * tau + i]! >= 0) idx |= 1 << i;
+      touched[k * 2 ** tau + idx] = 1;
+    }
+  }
+}
+
 export type ScatterBackend = 'native' | 'ts';
 
 /** 'native' when the Memory Layer addon (server/native) loaded, else the TypeScript loops. */

@@ -42,7 +42,7 @@ export interface TrainerOptions {
   /**
    * How a micro-batch runs: 'segmented' = the Memory Layers in the native kernels and the rest in ORT
    * segments (segmented-step.ts); 'graph' = one ORT training graph. Default: segmented for a
-   * MemoryFormer on the CPU with the addon loaded and dense table updates, else the graph.
+   * MemoryFormer on the CPU with the addon loaded, else the graph.
    */
   step?: 'graph' | 'segmented';
 }
@@ -55,8 +55,8 @@ interface MicroBatchStep {
 }
 
 /** Whether training runs segmented by default (see TrainerOptions.step). */
-export function segmentedByDefault(cfg: ModelConfig, tc: TrainConfig, provider: ProviderChoice | undefined): boolean {
-  return cfg.arch === 'memoryformer' && (provider ?? 'cpu') === 'cpu' && loadNative().addon !== null && tc.tableUpdate === 'dense';
+export function segmentedByDefault(cfg: ModelConfig, provider: ProviderChoice | undefined): boolean {
+  return cfg.arch === 'memoryformer' && (provider ?? 'cpu') === 'cpu' && loadNative().addon !== null;
 }
 
 export class Trainer {
@@ -91,8 +91,7 @@ export class Trainer {
     const optimizer = opts.state?.optimizer ?? createOptimizerState(weights);
     const loader = new WindowLoader(tokens, tc.seq, tc.valFraction, tc.seed);
     if (opts.state?.loader) loader.restore(opts.state.loader);
-    const segmented = opts.step ? opts.step === 'segmented' : segmentedByDefault(cfg, tc, opts.provider) && !opts.scatter;
-    if (segmented && tc.tableUpdate !== 'dense') throw new Error('segmented training needs tableUpdate "dense" (the kernels add every table gradient in place)');
+    const segmented = opts.step ? opts.step === 'segmented' : segmentedByDefault(cfg, opts.provider) && !opts.scatter;
     const gradStep: MicroBatchStep = segmented
       ? await SegmentedStep.create(cfg, tc.batch, tc.seq, { intraOpThreads: tc.threads })
       : await GradStep.create(cfg, tc.batch, tc.seq, { provider: opts.provider ?? 'cpu', intraOpThreads: tc.threads }, opts.scatter ? { scatter: opts.scatter } : {});
