@@ -156,11 +156,10 @@ static void forward_tiles(const mlk_isa *isa, const mlk_table *T, const hash_buf
   const int out = T->out;
   for (int tile = t0; tile < t1; tile++) {
     const int col0 = tile * MLK_TILE, cols = out - col0 < MLK_TILE ? out - col0 : MLK_TILE;
-    float init[MLK_TILE] = {0};
+    float init[MLK_TILE] __attribute__((aligned(64))) = {0};
     if (bias) memcpy(init, bias + col0, (size_t)cols * 4);
-    for (int n = 0; n < N; n++) memcpy(acc + (size_t)n * MLK_TILE, init, sizeof init);
-    isa->fwd_tile(T, hb->rows_t, hb->w_t, N, tile, t1, acc);
-    for (int n = 0; n < N; n++) memcpy(y + (size_t)n * out + col0, acc + (size_t)n * MLK_TILE, (size_t)cols * 4);
+    const struct mlk_tile_io io = {init, acc, y + col0, (size_t)out, cols};
+    isa->fwd_tile(T, hb->rows_t, hb->w_t, N, tile, t1, &io);
   }
 }
 

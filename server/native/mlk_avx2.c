@@ -163,10 +163,10 @@ static void fwd_row_avx2(const mlk_table *T, const uint32_t *rows, const float *
   }
 }
 
-/* One token's 64-column tile in 8 registers (16 registers cannot also hold the loads), accumulated
- * into acc [N][64] (see mlk_isa.h: fwd_tile). The table's padding columns are zero. */
+/* One token's 64-column tile in 8 registers (16 registers cannot also hold the loads), from io->init
+ * or io->acc, to io->acc or the output (see mlk_isa.h: fwd_tile). The table's padding columns are zero. */
 INLINE void fwd_tile_impl(const mlk_table *T, const uint32_t *rows, const float *w, int N, int tile, int t1,
-                          float *acc, const int dt) {
+                          const struct mlk_tile_io *io, const int dt) {
   const int K = T->K, G = mlk_group_chunks(T);
   const size_t nrows = (size_t)K << T->tau, es = mlk_esize(dt);
   const void *tbase = (const char *)T->data + (size_t)tile * nrows * MLK_TILE * es;
@@ -174,25 +174,30 @@ INLINE void fwd_tile_impl(const mlk_table *T, const uint32_t *rows, const float 
     const int g1 = g0 + G < K ? g0 + G : K;
     mlk_stream pf = mlk_next_slice(T, tile, t1, g1, G, N, N);
     for (int n = 0; n < N; n++, mlk_stream_advance(&pf)) {
-      float *an = acc + (size_t)n * MLK_TILE;
+      float *an = io->acc + (size_t)n * MLK_TILE;
+      const float *from = g0 == 0 ? io->init : an;
       __m256 a[8];
-      for (int c = 0; c < 8; c++) a[c] = _mm256_load_ps(an + 8 * c);
+      for (int c = 0; c < 8; c++) a[c] = _mm256_load_ps(from + 8 * c);
       for (int k = g0; k < g1; k++) {
         const __m256 wv = _mm256_set1_ps(w[(size_t)k * N + n]);
         const size_t off = (size_t)rows[(size_t)k * N + n] * MLK_TILE;
         for (int c = 0; c < 8; c++) a[c] = _mm256_fmadd_ps(wv, load8(tbase, off + 8 * c, dt), a[c]);
       }
       for (int c = 0; c < 8; c++) _mm256_store_ps(an + 8 * c, a[c]);
+      if (g1 == K) { /* the last group: the valid columns to the output */
+        float *yn = io->y + (size_t)n * io->stride;
+        for (int c = 0; c < io->cols; c++) yn[c] = an[c];
+      }
     }
   }
 }
 
 static void fwd_tile_avx2(const mlk_table *T, const uint32_t *rows, const float *w, int N, int tile, int t1,
-                          float *acc) {
+                          const struct mlk_tile_io *io) {
   switch (T->dtype) {
-    case MLK_F32: fwd_tile_impl(T, rows, w, N, tile, t1, acc, MLK_F32); break;
-    case MLK_F16: fwd_tile_impl(T, rows, w, N, tile, t1, acc, MLK_F16); break;
-    default: fwd_tile_impl(T, rows, w, N, tile, t1, acc, MLK_I8); break;
+    case MLK_F32: fwd_tile_impl(T, rows, w, N, tile, t1, io, MLK_F32); break;
+    case MLK_F16: fwd_tile_impl(T, rows, w, N, tile, t1, io, MLK_F16); break;
+    default: fwd_tile_impl(T, rows, w, N, tile, t1, io, MLK_I8); break;
   }
 }
 

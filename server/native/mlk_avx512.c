@@ -177,10 +177,12 @@ static void fwd_row_avx512(const mlk_table *T, const uint32_t *rows, const float
  * for one chunk are adjacent. acc is the tile's accumulator, [N][64] contiguous: a stride of `out` floats (4 KiB at d = 1024)
  * would map every token's tile to the same cache sets and evict it between chunk groups. */
 INLINE void tiled_block(const mlk_table *T, const void *tbase, const uint32_t *rws, const float *wts, int N, int g0,
-                        int g1, float *acc, const int NB, const int dt, mlk_stream *pf, size_t pf_per_chunk) {
+                        int g1, const struct mlk_tile_io *io, int n, const __mmask16 *vm, const int NB, const int dt,
+                        mlk_stream *pf, size_t pf_per_chunk) {
+  float *acc = io->acc + (size_t)n * MLK_TILE;
   __m512 a[4][4];
   for (int b = 0; b < NB; b++)
-    for (int c = 0; c < 4; c++) a[b][c] = _mm512_load_ps(acc + b * MLK_TILE + 16 * c);
+    for (int c = 0; c < 4; c++) a[b][c] = g0 == 0 ? _mm512_load_ps(io->init + 16 * c) : _mm512_load_ps(acc + b * MLK_TILE + 16 * c);
   for (int k = g0; k < g1; k++) {
     for (size_t i = 0; i < pf_per_chunk && pf->next < pf->end; i++, pf->next += 64) __builtin_prefetch(pf->next, 0, 2);
     for (int b = 0; b < NB; b++) {
@@ -189,14 +191,23 @@ INLINE void tiled_block(const mlk_table *T, const void *tbase, const uint32_t *r
       for (int c = 0; c < 4; c++) a[b][c] = _mm512_fmadd_ps(wv, load16(tbase, off + 16 * c, dt), a[b][c]);
     }
   }
-  for (int b = 0; b < NB; b++)
-    for (int c = 0; c < 4; c++) _mm512_store_ps(acc + b * MLK_TILE + 16 * c, a[b][c]);
-  (void)T;
+  if (g1 == T->K) { /* the last group: straight to the output */
+    for (int b = 0; b < NB; b++)
+      for (int c = 0; c < 4; c++) _mm512_mask_storeu_ps(io->y + (size_t)(n + b) * io->stride + 16 * c, vm[c], a[b][c]);
+  } else {
+    for (int b = 0; b < NB; b++)
+      for (int c = 0; c < 4; c++) _mm512_store_ps(acc + b * MLK_TILE + 16 * c, a[b][c]);
+  }
 }
 
 INLINE void fwd_tile_impl(const mlk_table *T, const uint32_t *rows, const float *w, int N, int tile, int t1,
-                          float *acc, const int dt) {
+                          const struct mlk_tile_io *io, const int dt) {
   const int K = T->K, G = mlk_group_chunks(T);
+  __mmask16 vm[4];
+  for (int c = 0; c < 4; c++) {
+    const int left = io->cols - 16 * c;
+    vm[c] = left >= 16 ? (__mmask16)0xffff : left <= 0 ? (__mmask16)0 : (__mmask16)((1u << left) - 1);
+  }
   const size_t nrows = (size_t)K << T->tau, es = mlk_esize(dt);
   const void *tbase = (const char *)T->data + (size_t)tile * nrows * MLK_TILE * es;
   for (int g0 = 0; g0 < K; g0 += G) {
@@ -210,22 +221,22 @@ INLINE void fwd_tile_impl(const mlk_table *T, const uint32_t *rows, const float 
     const size_t per_chunk = lines <= 4 * chunks ? (lines + chunks - 1) / chunks : 0;
     int n = 0;
     for (; n + 4 <= N; n += 4) {
-      tiled_block(T, tbase, rows + n, w + n, N, g0, g1, acc + (size_t)n * MLK_TILE, 4, dt, &pf, per_chunk);
+      tiled_block(T, tbase, rows + n, w + n, N, g0, g1, io, n, vm, 4, dt, &pf, per_chunk);
       if (!per_chunk) mlk_stream_advance(&pf);
     }
     for (; n < N; n++) {
-      tiled_block(T, tbase, rows + n, w + n, N, g0, g1, acc + (size_t)n * MLK_TILE, 1, dt, &pf, per_chunk);
+      tiled_block(T, tbase, rows + n, w + n, N, g0, g1, io, n, vm, 1, dt, &pf, per_chunk);
       if (!per_chunk) mlk_stream_advance(&pf);
     }
   }
 }
 
 static void fwd_tile_avx512(const mlk_table *T, const uint32_t *rows, const float *w, int N, int tile, int t1,
-                            float *acc) {
+                            const struct mlk_tile_io *io) {
   switch (T->dtype) {
-    case MLK_F32: fwd_tile_impl(T, rows, w, N, tile, t1, acc, MLK_F32); break;
-    case MLK_F16: fwd_tile_impl(T, rows, w, N, tile, t1, acc, MLK_F16); break;
-    default: fwd_tile_impl(T, rows, w, N, tile, t1, acc, MLK_I8); break;
+    case MLK_F32: fwd_tile_impl(T, rows, w, N, tile, t1, io, MLK_F32); break;
+    case MLK_F16: fwd_tile_impl(T, rows, w, N, tile, t1, io, MLK_F16); break;
+    default: fwd_tile_impl(T, rows, w, N, tile, t1, io, MLK_I8); break;
   }
 }
 

@@ -8,6 +8,17 @@
 
 #include "mlk.h"
 
+/* Where one tile's sums start and end. Starting from `init` and writing the last chunk group
+ * straight to y saves a copy of every token's tile in and out. */
+struct mlk_tile_io {
+  const float *init; /* [64]: the bias's columns of this tile, zero-padded */
+  float *acc;        /* [N][64], 64-byte aligned: sums between chunk groups (a stride of `out` would map
+                      * every token's tile to the same cache sets) */
+  float *y;          /* this tile's first column of token 0; token n's at y + n * stride */
+  size_t stride;     /* out */
+  int cols;          /* valid columns: 64, or fewer in a partial last tile */
+};
+
 typedef struct {
   const char *name;
   /* Index pass for ntok tokens: rows[t*K+k] = k*2^tau + idx, w[t*K+k] = p_k, and, unless e is
@@ -16,11 +27,11 @@ typedef struct {
   /* One token, row-major table, output columns [c0, c1): y = bias + sum_k w_k table[rows_k]. */
   void (*fwd_row)(const mlk_table *T, const uint32_t *rows, const float *w, int c0, int c1, const float *bias,
                   float *y);
-  /* Column-tiled table, one tile, all N tokens: acc [N][64] (64-byte aligned, contiguous, set to the
-   * bias by the caller) += sum_k w_k table[tile][rows_k], with rows and w chunk-major ([K][N]) and
-   * the int8 row scale already folded into w. t1 ends the caller's tiles (the next
-   * tile's first slice may be prefetched). Columns past `out` see the table's zero padding. */
-  void (*fwd_tile)(const mlk_table *T, const uint32_t *rows, const float *w, int N, int tile, int t1, float *acc);
+  /* Column-tiled table, one tile, all N tokens: y[n, tile's columns] = io->init + sum_k w_k
+   * table[tile][rows_k], with rows and w chunk-major ([K][N]) and the int8 row scale already folded
+   * into w. Chunk groups after the first continue from io->acc, groups before the last leave their
+   * sums there. t1 ends the caller's tiles (the next tile's first slice may be prefetched). */
+  void (*fwd_tile)(const mlk_table *T, const uint32_t *rows, const float *w, int N, int tile, int t1, const struct mlk_tile_io *io);
   /* <dy, table[row]> over all out columns (dequantised values, any layout). */
   float (*dot_row)(const mlk_table *T, uint32_t row, const float *dy);
   /* dst[0..n) += a * src[0..n). */

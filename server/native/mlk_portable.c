@@ -101,14 +101,15 @@ static void fwd_row_portable(const mlk_table *T, const uint32_t *rows, const flo
 }
 
 static void fwd_tile_portable(const mlk_table *T, const uint32_t *rows, const float *w, int N, int tile, int t1,
-                              float *acc) {
+                              const struct mlk_tile_io *io) {
   (void)t1;
   const int K = T->K, G = mlk_group_chunks(T);
   const size_t tbase = (size_t)tile * ((size_t)K << T->tau) * MLK_TILE;
   for (int g0 = 0; g0 < K; g0 += G) {
     const int g1 = g0 + G < K ? g0 + G : K;
     for (int n = 0; n < N; n++) {
-      float *an = acc + (size_t)n * MLK_TILE;
+      float *an = io->acc + (size_t)n * MLK_TILE;
+      if (g0 == 0) memcpy(an, io->init, MLK_TILE * sizeof(float));
       for (int k = g0; k < g1; k++) {
         const float wk = w[(size_t)k * N + n];
         const size_t off = tbase + (size_t)rows[(size_t)k * N + n] * MLK_TILE;
@@ -123,6 +124,7 @@ static void fwd_tile_portable(const mlk_table *T, const uint32_t *rows, const fl
           for (int c = 0; c < MLK_TILE; c++) an[c] += wk * (float)p[c];
         }
       }
+      if (g1 == K) memcpy(io->y + (size_t)n * io->stride, an, (size_t)io->cols * sizeof(float));
     }
   }
 }
