@@ -14,24 +14,14 @@ import { Graph } from '../onnx/graph.js';
 import { Ops } from '../onnx/ops.js';
 import { encodeModel } from '../onnx/encode.js';
 import { createMemoryTable, forward as kernelForward, type MemoryTable, type TableDtype } from '../kernels/memory-layer-kernel.js';
-import { FusedDecoder } from '../kernels/fused-decoder.js';
+import { FusedDecoder, type FusedBlock } from '../kernels/fused-decoder.js';
 import { float16ToFloat32 } from '../util/float16.js';
 import type { KvCache } from './kv-cache.js';
 import { rotaryAngles } from './positional-inputs.js';
 import { createSession, type EngineSession, type SessionOptions } from './ort.js';
 
-interface BlockTables {
-  qkv: MemoryTable;
-  qkvBias: Float32Array;
-  norm1: Float32Array;
-  norm2: Float32Array;
-  ml1: MemoryTable;
-  ml1Bias: Float32Array;
-  lnW: Float32Array;
-  lnB: Float32Array;
-  ml2: MemoryTable;
-  ml2Bias: Float32Array;
-}
+/** One block's weights as the decoder holds them (the same for both ways of decoding). */
+type BlockTables = FusedBlock;
 
 /** The kernels' name for a model's table dtype (an int8 model's tables are packed again from the
  * values it stores: exact for one table, while Q/K/V side by side share the widest part's scale). */
