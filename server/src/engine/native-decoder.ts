@@ -13,7 +13,7 @@ import { concatColumns, getWeight, type GraphTensor, type GraphWeights } from '.
 import { Graph } from '../onnx/graph.js';
 import { Ops } from '../onnx/ops.js';
 import { encodeModel } from '../onnx/encode.js';
-import { createMemoryTable, forward as kernelForward, type MemoryTable, type TableDtype } from '../kernels/memory-layer-kernel.js';
+import { createMemoryTable, forward as kernelForward, type TableDtype } from '../kernels/memory-layer-kernel.js';
 import { FusedDecoder, type FusedBlock } from '../kernels/fused-decoder.js';
 import { float16ToFloat32 } from '../util/float16.js';
 import type { KvCache } from './kv-cache.js';

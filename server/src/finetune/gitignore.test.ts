@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Rng } from '../util/rng.js';
 import { collectWorkspace } from './collect.js';
 import { compileExcludeGlob, parseIgnoreLine } from './gitignore.js';

@@ -21,6 +21,18 @@ export interface StepTimings {
   kernels: number;
 }
 
+/** The positional inputs of a training sequence of S tokens: the causal bias and rotary angles. */
+export function trainingPositionalFeeds(cfg: ModelConfig, S: number): Record<string, HostTensor> {
+  const positional: Record<string, HostTensor> = { [TRAIN_INPUTS.bias]: { type: 'float32', data: causalBias(0, S), dims: [S, S] } };
+  const r = dims(cfg).rotaryDims;
+  if (r > 0) {
+    const { cos, sin } = rotaryAngles(cfg, 0, S);
+    positional[TRAIN_INPUTS.cos] = { type: 'float32', data: cos, dims: [S, r / 2] };
+    positional[TRAIN_INPUTS.sin] = { type: 'float32', data: sin, dims: [S, r / 2] };
+  }
+  return positional;
+}
+
 export class GradStep {
   private constructor(
     readonly cfg: ModelConfig,
@@ -35,13 +47,7 @@ export class GradStep {
   static async create(cfg: ModelConfig, B: number, S: number, session: SessionOptions = {}, graphOpts: TrainGraphOptions & { scatter?: ScatterBackend } = {}): Promise<GradStep> {
     const graph = buildTrainGraph(cfg, B, S, graphOpts);
     const s = await createSession(graph.bytes, session);
-    const positional: Record<string, HostTensor> = { [TRAIN_INPUTS.bias]: { type: 'float32', data: causalBias(0, S), dims: [S, S] } };
-    const r = dims(cfg).rotaryDims;
-    if (r > 0) {
-      const { cos, sin } = rotaryAngles(cfg, 0, S);
-      positional[TRAIN_INPUTS.cos] = { type: 'float32', data: cos, dims: [S, r / 2] };
-      positional[TRAIN_INPUTS.sin] = { type: 'float32', data: sin, dims: [S, r / 2] };
-    }
+    const positional = trainingPositionalFeeds(cfg, S);
     return new GradStep(cfg, graph, s, positional, graphOpts.scatter ?? defaultScatterBackend(), session.intraOpThreads ?? 2);
   }
 

@@ -10,13 +10,12 @@
  * native addon and the CPU provider.
  */
 import { createSession, type EngineSession, type HostTensor, type SessionOptions } from '../engine/ort.js';
-import { causalBias, rotaryAngles } from '../engine/positional-inputs.js';
 import { dims, type ModelConfig } from '../model/config.js';
 import type { Weights } from '../model/weights.js';
 import { backward as kernelBackward, forward as kernelForward, type MemoryTable } from '../kernels/memory-layer-kernel.js';
 import { buildSegment, EMBED_ROWS, SEGMENT_KINDS, type SegmentGraph, type SegmentKind } from './segments.js';
 import { markRowsOfInput, scatterEmbedding } from './sparse-grads.js';
-import type { StepTimings } from './grad-step.js';
+import { trainingPositionalFeeds, type StepTimings } from './grad-step.js';
 import { TRAIN_INPUTS } from './train-graph.js';
 
 interface Session {
@@ -53,13 +52,7 @@ export class SegmentedStep {
         (backward ? bw : fw).set(kind, { graph, session: await createSession(graph.bytes, { ...session, provider: 'cpu', spinning: false }) });
       }
     }
-    const positional: Record<string, HostTensor> = { [TRAIN_INPUTS.bias]: { type: 'float32', data: causalBias(0, S), dims: [S, S] } };
-    const r = dims(cfg).rotaryDims;
-    if (r > 0) {
-      const { cos, sin } = rotaryAngles(cfg, 0, S);
-      positional[TRAIN_INPUTS.cos] = { type: 'float32', data: cos, dims: [S, r / 2] };
-      positional[TRAIN_INPUTS.sin] = { type: 'float32', data: sin, dims: [S, r / 2] };
-    }
+    const positional = trainingPositionalFeeds(cfg, S);
     return new SegmentedStep(cfg, B, S, fw, bw, positional, session.intraOpThreads ?? 2);
   }
 

@@ -3,7 +3,6 @@
  * is already installed (node_modules), then measures training time, encode/decode speed and
  * compression (bytes per token) on held-out files. Optionally saves the tokenizer.json.
  */
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command } from '../main.js';
 import { findNodeModules, findSourceFiles, isHeldOut, readCorpus } from '../../tokenizer/source-corpus.js';
