@@ -89,9 +89,11 @@ export class SegmentedStep {
   /** Adds the tables' and biases' gradients into `grads` (and marks the rows in `touched`); returns dL/dx (summed over the tables). */
   private mlBackward(weights: Weights, grads: Weights, L: LayerSpec, x: Float32Array, dys: Float32Array[], touched?: Map<string, Uint8Array>): Float32Array {
     const N = this.B * this.S;
-    for (const tb of L.tables) {
-      const mark = touched?.get(tb.table);
-      if (mark) markRowsOfInput(mark, x, L.n / L.tau, L.tau);
+    // Tables that share this input select the same rows: hash the marks once, copy them to the rest.
+    const marks = L.tables.map((tb) => touched?.get(tb.table)).filter((m): m is Uint8Array => m !== undefined);
+    if (marks.length) {
+      markRowsOfInput(marks[0]!, x, L.n / L.tau, L.tau);
+      for (const m of marks.slice(1)) for (let r = 0; r < m.length; r++) m[r] = m[r]! | marks[0]![r]!;
     }
     const dx = new Float32Array(N * L.n);
     const part = L.tables.length > 1 ? new Float32Array(N * L.n) : dx;
@@ -142,7 +144,8 @@ export class SegmentedStep {
     // Forward: keep every segment's inputs for the backward pass.
     type Acts = { x: Float32Array; h: Float32Array; q: Float32Array; k: Float32Array; v: Float32Array; x1: Float32Array; h2: Float32Array; u: Float32Array; un: Float32Array; y: Float32Array };
     const saved: Acts[] = [];
-    const e = await this.run(this.forwardRuns.get('embed')!, {}, (n) => (n === 'embed.weight' ? n : `blocks.0.${n}`), weights, idsFeed);
+    const embedParam = (n: string) => (n === 'embed.weight' ? n : `blocks.0.${n}`);
+    const e = await this.run(this.forwardRuns.get('embed')!, {}, embedParam, weights, idsFeed);
     let x = f32(e, 'x');
     let h = f32(e, 'h');
     for (let i = 0; i < cfg.nLayers; i++) {
@@ -203,8 +206,8 @@ export class SegmentedStep {
         dY = f32(rb, 'd.y');
       } else {
         const embRun = this.backwardRuns.get('embed')!;
-        const eb = await this.run(embRun, { 'd.x': dX, 'd.h': dH }, (n) => (n === 'embed.weight' ? n : `blocks.0.${n}`), weights, idsFeed);
-        add(eb, (n) => `blocks.0.${n}`, embRun.graph.params.filter(([n]) => n !== 'embed.weight'));
+        const eb = await this.run(embRun, { 'd.x': dX, 'd.h': dH }, embedParam, weights, idsFeed);
+        add(eb, embedParam, embRun.graph.params); // the embedding's own gradient is the rows below
         const s0 = performance.now();
         scatterEmbedding(grads.get('embed.weight')!, cfg.dModel, ids, f32(eb, EMBED_ROWS), touched?.get('embed.weight'));
         scatterMs += performance.now() - s0;

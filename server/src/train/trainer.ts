@@ -113,18 +113,20 @@ export class Trainer {
   async trainStep(): Promise<StepRecord> {
     const t0 = performance.now();
     const timings = { graph: 0, copies: 0, scatter: 0, kernels: 0, zero: 0, optimizer: 0 };
+    // Touched rows only matter to lazy table updates; dense ones skip marking them.
+    const touched = this.tc.tableUpdate === 'lazy' ? this.touched : undefined;
     for (const g of this.grads.values()) g.fill(0);
-    for (const m of this.touched.values()) m.fill(0);
+    for (const m of touched?.values() ?? []) m.fill(0);
     timings.zero = performance.now() - t0;
     let loss = 0;
     for (let micro = 0; micro < this.tc.accumulation; micro++) {
       const { ids, targets } = this.loader.next(this.tc.batch);
-      loss += await this.gradStep.accumulate(this.weights, ids, targets, this.grads, this.touched, timings);
+      loss += await this.gradStep.accumulate(this.weights, ids, targets, this.grads, touched, timings);
     }
     loss /= this.tc.accumulation;
     const t1 = performance.now();
     const lr = learningRate(this.tc, this.optimizer.step);
-    const { gradNorm } = adamwStep(this.cfg, this.tc, this.weights, this.grads, this.optimizer, lr, 1 / this.tc.accumulation, this.touched);
+    const { gradNorm } = adamwStep(this.cfg, this.tc, this.weights, this.grads, this.optimizer, lr, 1 / this.tc.accumulation, touched);
     const t2 = performance.now();
     timings.optimizer = t2 - t1;
     return { step: this.optimizer.step, loss, lr, gradNorm, tokens: this.tokensPerStep, ms: t2 - t0, timings };
