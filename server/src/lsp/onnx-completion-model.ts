@@ -5,16 +5,14 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { ModelRunner } from '../engine/model-runner.js';
-import { loadModel } from '../model/model-dir.js';
-import { graphWeightsFromStored } from '../model/graph-weights.js';
+import { loadEngines } from '../engine/load-runner.js';
 import { FimCompleter, fimOptionsFor } from '../engine/fim-completer.js';
 import type { ProviderChoice } from '../engine/ort.js';
 import { loadTokenizer } from '../tokenizer/storage.js';
-import { NativeDecoder } from '../engine/native-decoder.js';
+import type { NativeDecoder } from '../engine/native-decoder.js';
 import { kernelInfo } from '../kernels/memory-layer-kernel.js';
 import { bytesAsStored, modelAccount } from '../model/flops.js';
-import { executionPlan, useNativeDecode } from '../engine/execution-plan.js';
+import { executionPlan } from '../engine/execution-plan.js';
 import type { ModelConfig } from '../model/config.js';
 import type { ModelProfile } from '../../../protocol/lsp.js';
 import type { CompletionModel, CompletionModelInfo, CompletionRequest, CompletionResult } from './completion-model.js';
@@ -25,21 +23,14 @@ export async function loadOnnxCompletionModel(dir: string, opts: { provider?: Pr
   const tokPath = join(dir, TOKENIZER_FILE);
   if (!existsSync(tokPath)) throw new Error(`model folder ${dir} has no ${TOKENIZER_FILE}: a completion model needs the tokenizer it was trained with`);
   const tokenizer = await loadTokenizer(tokPath);
-  // One read of the model for both engines. Where the native decoder computes every position (see
-  // execution-plan.ts) the runner only keeps the KV cache, and its graph is built only if ever run.
-  const { config, tensors } = await loadModel(dir);
-  const weights = graphWeightsFromStored(tensors);
-  const provider = opts.provider ?? 'cpu';
-  const lazy = provider === 'cpu' && useNativeDecode(config, provider, kernelInfo());
-  const runner = await ModelRunner.create(config, weights, { provider, intraOpThreads: opts.threads, lazy });
+  // MemoryFormers on the CPU run prompt and generated tokens through the addon's whole-token
+  // decoder when it loaded; execution-plan.ts says when, and why.
+  const { runner, decoder } = await loadEngines(dir, { provider: opts.provider ?? 'cpu', intraOpThreads: opts.threads });
   if (runner.config.vocabSize < tokenizer.vocabSize) {
+    await decoder?.dispose();
     await runner.dispose();
     throw new Error(`model in ${dir} has a vocabulary of ${runner.config.vocabSize} but its tokenizer has ${tokenizer.vocabSize} tokens: they were not trained together`);
   }
-  // MemoryFormers on the CPU run prompt and generated tokens through the addon's whole-token
-  // decoder when it loaded; execution-plan.ts says when, and why.
-  const native = useNativeDecode(config, runner.provider, kernelInfo());
-  const decoder = native ? await NativeDecoder.create(config, weights) : undefined;
   return new OnnxCompletionModel(dir, new FimCompleter(runner, tokenizer, fimOptionsFor(runner.cache.capacity), decoder), decoder);
 }
 
