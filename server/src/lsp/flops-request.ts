@@ -3,11 +3,9 @@
  * dashboard. Computed on the main thread from the model folder's config.json (a pure function of the
  * config: no weights are read, the model worker is not asked).
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { FlopsParams, ModelInfo } from '../../../protocol/lsp.js';
 import { flopsReport, type FlopsReport } from '../model/flops.js';
-import { CONFIG_FILE, parseConfigJson } from '../model/model-dir.js';
+import { readModelConfig } from '../model/model-dir.js';
 
 export class FlopsUnavailable extends Error {
   override name = 'FlopsUnavailable';
@@ -26,7 +24,6 @@ export async function loadedModelFlops(modelDir: string | undefined, info: Model
   if (!Number.isInteger(seqLen) || seqLen < 1 || seqLen > 1 << 20) {
     throw new FlopsUnavailable(`seqLen must be an integer in [1, 1048576], got ${JSON.stringify(params?.seqLen)}`, false);
   }
-  const file = join(modelDir, CONFIG_FILE);
-  const { config } = parseConfigJson(await readFile(file, 'utf8'), file);
+  const { config } = await readModelConfig(modelDir);
   return flopsReport(config, seqLen, info.preset);
 }

@@ -272,14 +272,19 @@ async function readOrExplain(path: string, missing: string): Promise<Buffer> {
   }
 }
 
-async function loadOnce(dir: string): Promise<LoadedModel & { idsMatch: boolean }> {
+/** A model directory's config.json, parsed and validated (and its save id), without the weights. */
+export async function readModelConfig(dir: string): Promise<{ config: ModelConfig; saveId?: string }> {
   const configPath = join(dir, CONFIG_FILE);
-  const weightsPath = join(dir, WEIGHTS_FILE);
   const configText = await readOrExplain(
     configPath,
     `${dir} has no ${CONFIG_FILE}: it is not a model directory (one holds ${CONFIG_FILE} and ${WEIGHTS_FILE}, written by saveModel); point at the right directory or ${REEXPORT}`,
   );
-  const { config, saveId } = parseConfigJson(configText.toString('utf8'), configPath);
+  return parseConfigJson(configText.toString('utf8'), configPath);
+}
+
+async function loadOnce(dir: string): Promise<LoadedModel & { idsMatch: boolean }> {
+  const weightsPath = join(dir, WEIGHTS_FILE);
+  const { config, saveId } = await readModelConfig(dir);
   const bytes = await readOrExplain(weightsPath, `${dir} has ${CONFIG_FILE} but no ${WEIGHTS_FILE}: the weights were deleted or never written; ${REEXPORT}`);
   const file = parseSafetensors(bytes, weightsPath);
   const tensors = checkTensors(config, file.tensors, weightsPath);

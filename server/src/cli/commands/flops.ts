@@ -6,12 +6,12 @@
  * (server/src/engine/execution-plan.ts, the plan the language server follows).
  */
 import { readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command } from '../main.js';
 import { PRESETS, presetNames, resolveConfig, type ModelConfig } from '../../model/config.js';
 import { flopsReport, type FlopsReport, type LayerAccount, type ModelAccount, type StorageBytes } from '../../model/flops.js';
-import { CONFIG_FILE, parseConfigJson } from '../../model/model-dir.js';
+import { readModelConfig } from '../../model/model-dir.js';
 import { executionPlan, renderPlan } from '../../engine/execution-plan.js';
 import { kernelInfo } from '../../kernels/memory-layer-kernel.js';
 import { PROVIDERS } from '../../engine/ort.js';
@@ -88,15 +88,8 @@ function parseSeq(value: string | undefined, cfg: ModelConfig): number {
 }
 
 /** A model folder's config.json (the model's own config, as the server loads it). */
-function loadModelConfig(dir: string): { cfg: ModelConfig; preset: string } {
-  const path = join(dir, CONFIG_FILE);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw usageError(`--model ${dir}: no ${CONFIG_FILE} there; give a model folder (config.json + model.safetensors)`);
-  }
-  return { cfg: parseConfigJson(text, path).config, preset: basename(dir) };
+async function loadModelConfig(dir: string): Promise<{ cfg: ModelConfig; preset: string }> {
+  return { cfg: (await readModelConfig(dir)).config, preset: basename(dir) };
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -117,7 +110,7 @@ async function run(argv: string[]): Promise<number> {
     throw usageError('give one model: --model DIR, or --preset NAME / --config FILE');
   }
   if (!(PROVIDERS as readonly string[]).includes(values.provider!)) throw usageError(`--provider must be one of ${PROVIDERS.join(', ')}, got '${values.provider}'`);
-  const { cfg, preset } = values.model !== undefined ? loadModelConfig(values.model) : loadConfig(values.preset, values.config);
+  const { cfg, preset } = values.model !== undefined ? await loadModelConfig(values.model) : loadConfig(values.preset, values.config);
   const report = flopsReport(cfg, parseSeq(values.seq, cfg), preset);
   const kernel = kernelInfo();
   const execution = executionPlan(cfg, values.provider!, kernel);
