@@ -41,6 +41,10 @@ export interface LspBenchResult {
   typedAheadOther: Percentiles;
   burst: { keystrokes: number; totalMs: number; modelCalls: number; lastResponseMs: number };
   emptyFresh: number;
+  /** From spawning the server to its status 'ready' (model loaded; polled every 10 ms). */
+  readyMs: number;
+  /** The server process's resident memory once ready, before any completion. */
+  rssReadyBytes: number;
 }
 
 function pct(xs: number[]): Percentiles {
@@ -54,6 +58,7 @@ interface Item { insertText: string | { value: string } }
 export async function benchLsp(o: LspBenchOptions): Promise<LspBenchResult> {
   if (!existsSync(o.cli)) throw new Error(`${o.cli} not found: run npm run build first`);
   const args = [o.cli, 'serve', '--stdio', ...(o.model ? ['--model', o.model] : []), ...(o.threads ? ['--threads', String(o.threads)] : []), '--log-level', 'error'];
+  const spawned = performance.now();
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -66,9 +71,11 @@ export async function benchLsp(o: LspBenchOptions): Promise<LspBenchResult> {
     for (let i = 0; ; i++) {
       const st = await conn.sendRequest(StatusRequest);
       if (st.state === 'ready') break;
-      if (st.state === 'error' || i > 600) throw new Error(`server did not become ready: ${st.message ?? ''}\n${stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
+      if (st.state === 'error' || i > 3000) throw new Error(`server did not become ready: ${st.message ?? ''}\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 10));
     }
+    const readyMs = performance.now() - spawned;
+    const rssReadyBytes = (await conn.sendRequest(StatsRequest)).memory.rssBytes;
     let text = readFileSync(o.file, 'utf8');
     const lines = text.split('\n');
     const uri = 'file:///bench/' + o.file.split('/').pop();
@@ -162,6 +169,8 @@ export async function benchLsp(o: LspBenchOptions): Promise<LspBenchResult> {
       typedAheadOther: pct(aheadOther),
       burst: { keystrokes: 50, totalMs, modelCalls: after.requests.modelCalls - before.requests.modelCalls, lastResponseMs: results[results.length - 1]!.ms },
       emptyFresh: empty,
+      readyMs,
+      rssReadyBytes,
     };
   } finally {
     conn.dispose();

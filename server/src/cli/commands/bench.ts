@@ -128,6 +128,7 @@ export const benchCommand: Command = {
       log(`typed the suggestion's next char  ${p(r.typedAheadSuggestion)}`);
       log(`typed another char (KV reuse)     ${p(r.typedAheadOther)}`);
       log(`burst of ${r.burst.keystrokes} keystrokes: ${r.burst.totalMs.toFixed(0)} ms to the last answer, ${r.burst.modelCalls} model calls`);
+      log(`server start to ready (model loaded): ${r.readyMs.toFixed(0)} ms; resident memory then ${(r.rssReadyBytes / 1e6).toFixed(0)} MB`);
       result.lsp = r;
     }
     if (suites.includes('precision')) {
