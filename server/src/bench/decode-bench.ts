@@ -18,8 +18,12 @@ import { median } from './timing.js';
 export interface DecodeBenchRow {
   preset: string;
   arch: ModelConfig['arch'];
-  /** 'onnx': the whole model as one ORT graph per token; 'native': Memory Layers in the native kernels. */
-  path: 'onnx' | 'native';
+  /**
+   * 'onnx': the whole model as one ORT graph per token; 'native': the addon's whole-token decoder (one
+   * call per token); 'native-layers': the same step layer by layer (3 kernel calls per block, attention
+   * in TypeScript, the LM head as an ORT run).
+   */
+  path: 'onnx' | 'native' | 'native-layers';
   provider: ProviderName;
   threads: number;
   promptTokens: number;
@@ -74,13 +78,13 @@ async function benchOne(name: string, cfg: ModelConfig, o: DecodeBenchOptions): 
  * MemoryFormer decoding with the native kernels alone (no model graph: the prompt is fed one token
  * at a time too), so presets too wide for a single ONNX graph can be measured.
  */
-async function benchNative(name: string, cfg: ModelConfig, o: DecodeBenchOptions): Promise<DecodeBenchRow> {
+async function benchNative(name: string, cfg: ModelConfig, o: DecodeBenchOptions, fused: boolean): Promise<DecodeBenchRow> {
   const w = initWeights(cfg, { seed: 1 });
   const specs = weightSpecs(cfg);
   const gw = fromFloat32(w, new Map(specs.map((s) => [s.name, s.shape])));
   // One kernel thread: one token's rows are read fastest by one core, and an OpenMP team per call
   // fights ORT's own threads on a small machine (measured: 4x slower with 2). `threads` sets ORT's.
-  const dec = await NativeDecoder.create(cfg, gw, { threads: 1, session: { intraOpThreads: o.threads }, tableDtype: kernelDtypeOf(cfg.tableDtype) });
+  const dec = await NativeDecoder.create(cfg, gw, { threads: 1, session: { intraOpThreads: o.threads }, tableDtype: kernelDtypeOf(cfg.tableDtype), fused });
   w.clear(); // the decoder holds its own (packed) copies
   const cache = new KvCache(cfg.nLayers, cfg.dModel, o.promptTokens + o.decodeTokens + 1);
   const rng = new Rng(7);
@@ -99,7 +103,7 @@ async function benchNative(name: string, cfg: ModelConfig, o: DecodeBenchOptions
   }
   await dec.dispose();
   const row: DecodeBenchRow = {
-    preset: name, arch: cfg.arch, path: 'native', provider: 'cpu', threads: o.threads, promptTokens: o.promptTokens,
+    preset: name, arch: cfg.arch, path: dec.isFused ? 'native' : 'native-layers', provider: 'cpu', threads: o.threads, promptTokens: o.promptTokens,
     decodeTokens: o.decodeTokens, prefillMs: median(prefill), decodeTokensPerSec: median(tps),
   };
   o.log?.(`${name} (${cfg.arch}, native${dec.isFused ? ', one call per token' : ' kernels, layer by layer'}): prompt ${o.promptTokens} tokens one by one ${row.prefillMs.toFixed(1)} ms, decode ${row.decodeTokensPerSec.toFixed(1)} tokens/s`);
@@ -114,7 +118,10 @@ export async function benchDecode(o: DecodeBenchOptions): Promise<DecodeBenchRow
   for (const name of o.presets) {
     const cfg = getPreset(name);
     const tables = weightSpecs(cfg).filter((s) => s.role === 'table').reduce((a, s) => a + s.shape[0]! * s.shape[1]!, 0);
-    if (cfg.arch === 'memoryformer' && o.provider === 'cpu') rows.push(await benchNative(name, cfg, o));
+    if (cfg.arch === 'memoryformer' && o.provider === 'cpu') {
+      rows.push(await benchNative(name, cfg, o, true));
+      rows.push(await benchNative(name, cfg, o, false));
+    }
     if (cfg.arch !== 'memoryformer' || tables <= MAX_GRAPH_TABLE_VALUES) rows.push(await benchOne(name, cfg, o));
     if (cfg.arch === 'memoryformer') rows.push(await benchOne(`${name} dense twin`, denseCounterpart(cfg), o));
   }
