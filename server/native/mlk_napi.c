@@ -6,6 +6,7 @@
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,6 +166,29 @@ static napi_value js_pack(napi_env env, napi_callback_info info) {
                           scales.present ? (float *)scales.data : NULL);
   if (rc) return fail(env, mlk_error_text(rc));
   return NULL;
+}
+
+/* alignedArray(dtype, length): a zeroed typed array (Float32Array, Uint16Array or Int8Array for
+ * dtype 0, 1, 2) whose data starts on a 64-byte boundary. V8 takes large ArrayBuffers from malloc,
+ * which aligns them to 16 bytes: every 64-byte tile row of a table then straddles two cache lines,
+ * one more line to fetch per row read (up to 1.2x slower at 512 tokens, docs/BENCHMARKS.md section 2).
+ * The array is a view at an offset into a slightly larger ArrayBuffer, so no external memory. */
+static napi_value js_aligned_array(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], ab, r;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int dtype;
+  double lengthd;
+  if (argc != 2 || !get_i32(env, argv[0], &dtype) || napi_get_value_double(env, argv[1], &lengthd) != napi_ok ||
+      dtype < MLK_F32 || dtype > MLK_I8 || !(lengthd >= 0) || lengthd > 9007199254740991.0)
+    return fail(env, "alignedArray expects a dtype code (0, 1, 2) and a length >= 0");
+  const size_t length = (size_t)lengthd, es = dtype == MLK_F32 ? 4 : dtype == MLK_F16 ? 2 : 1;
+  void *data;
+  CHECK(napi_create_arraybuffer(env, length * es + 64, &data, &ab));
+  const size_t offset = (64 - ((uintptr_t)data & 63)) & 63;
+  const napi_typedarray_type type = dtype == MLK_F32 ? napi_float32_array : dtype == MLK_F16 ? napi_uint16_array : napi_int8_array;
+  CHECK(napi_create_typedarray(env, type, length, ab, offset, &r));
+  return r;
 }
 
 static napi_value js_info(napi_env env, napi_callback_info info) {
@@ -415,6 +439,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"forward", NULL, js_forward, NULL, NULL, NULL, napi_default, NULL},
       {"backward", NULL, js_backward, NULL, NULL, NULL, napi_default, NULL},
       {"pack", NULL, js_pack, NULL, NULL, NULL, napi_default, NULL},
+      {"alignedArray", NULL, js_aligned_array, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_default, NULL},
       {"setIsa", NULL, js_set_isa, NULL, NULL, NULL, napi_default, NULL},
       {"readBandwidth", NULL, js_read_bandwidth, NULL, NULL, NULL, napi_default, NULL},

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { memoryLayerBackwardRef, memoryLayerRef } from '../model/reference.js';
 import { Rng } from '../util/rng.js';
 import { backward, createMemoryTable, forward } from './memory-layer-kernel.js';
+import { loadNative } from './native-binding.js';
 import { DTYPES, LAYOUTS, packTableTs, unpackTable, type TableDtype } from './table-format.js';
 import { bitsEqual, randomArray, relError, restoreDefaultIsa, SHAPES, THREADS, useVariant, variants } from './kernel-test-helpers.js';
 
@@ -114,5 +115,24 @@ describe('memory layer kernels: bad input', () => {
     assert.throws(() => createMemoryTable(table32, { K: 2, tau: 4, out: 8 }, { dtype: 'bf16' as never }), /dtype must be one of fp32, fp16, int8/);
     assert.throws(() => forward(x, 3, { ...T, dtype: 'fp16' }, null, 1, new Float32Array(24)), /fp16 data must be a Uint16Array/);
     assert.throws(() => backward(x, 3, T, 1, new Float32Array(24), { dTable: new Float32Array(3) }), /dTable has 3 values/);
+  });
+});
+
+describe('memory layer kernels: table storage', () => {
+  const addon = loadNative().addon;
+  it('alignedArray gives zeroed arrays of the asked type and length, each with its own memory', { skip: addon ? false : 'native addon not built' }, () => {
+    const kinds = [[0, Float32Array, 4], [1, Uint16Array, 2], [2, Int8Array, 1]] as const;
+    for (const [code, type, bytes] of kinds) {
+      for (const length of [0, 1, 1000, 3 << 20]) {
+        const a = addon!.alignedArray(code, length), b = addon!.alignedArray(code, length);
+        assert.ok(a instanceof type, `dtype ${code} gives a ${type.name}`);
+        assert.equal(a.length, length);
+        assert.ok(a.byteOffset < 64 && a.byteOffset % bytes === 0, `offset ${a.byteOffset} is inside the first cache line`);
+        assert.ok(a.every((v) => v === 0));
+        if (length) { a[length - 1] = 7; assert.equal(b[length - 1], 0); }
+      }
+    }
+    assert.throws(() => addon!.alignedArray(3, 4), /alignedArray expects a dtype code/);
+    assert.throws(() => addon!.alignedArray(0, -1), /alignedArray expects a dtype code/);
   });
 });

@@ -112,9 +112,11 @@ export function createMemoryTable(
     return { dtype, layout, data, scales, K, tau, out, rows };
   }
   const len = storedLength(rows, out, layout);
-  const data = dtype === 'fp32' ? new Float32Array(len) : dtype === 'fp16' ? new Uint16Array(len) : new Int8Array(len);
+  const addon = loadNative().addon!;
+  // Cache-line aligned: a table row tile that straddles two lines costs one more line per read.
+  const data = addon.alignedArray(DTYPE_CODE[dtype], len);
   const scales = dtype === 'int8' ? new Float32Array(rows) : null;
-  loadNative().addon!.pack(table, rows, out, DTYPE_CODE[dtype], LAYOUT_CODE[layout], data, scales);
+  addon.pack(table, rows, out, DTYPE_CODE[dtype], LAYOUT_CODE[layout], data, scales);
   return { dtype, layout, data, scales, K, tau, out, rows };
 }
 

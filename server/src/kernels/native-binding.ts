@@ -23,6 +23,8 @@ export interface NativeAddon {
     src: Float32Array, rows: number, out: number, dtype: number, layout: number,
     dst: Float32Array | Uint16Array | Int8Array, scales: Float32Array | null,
   ): void;
+  /** A zeroed array of `length` values of dtype code 0 / 1 / 2 (fp32 / fp16 bits / int8) starting on a 64-byte boundary. */
+  alignedArray(dtype: number, length: number): Float32Array | Uint16Array | Int8Array;
   info(): { isa: string; supported: string[]; openmp: boolean; maxThreads: number };
   setIsa(name: string): boolean;
   readBandwidth(bytes: number, reps: number, threads: number): number;
