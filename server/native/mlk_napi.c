@@ -171,7 +171,7 @@ static napi_value js_pack(napi_env env, napi_callback_info info) {
 /* alignedArray(dtype, length): a zeroed typed array (Float32Array, Uint16Array or Int8Array for
  * dtype 0, 1, 2) whose data starts on a 64-byte boundary. V8 takes large ArrayBuffers from malloc,
  * which aligns them to 16 bytes: every 64-byte tile row of a table then straddles two cache lines,
- * one more line to fetch per row read (up to 1.2x slower at 512 tokens, docs/BENCHMARKS.md section 2).
+ * one more line to fetch per row read.
  * The array is a view at an offset into a slightly larger ArrayBuffer, so no external memory. */
 static napi_value js_aligned_array(napi_env env, napi_callback_info info) {
   size_t argc = 2;
