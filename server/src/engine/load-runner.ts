@@ -28,14 +28,14 @@ export interface ModelEngines {
 export async function loadEngines(dir: string, opts: RunnerOptions & { decode?: DecodeWay } = {}): Promise<ModelEngines> {
   const { decode, ...runnerOpts } = opts;
   const { config, tensors } = await loadModel(dir);
-  const weights = graphWeightsFromStored(tensors);
   const provider = runnerOpts.provider ?? 'cpu';
   const planned = useNativeDecode(config, provider, kernelInfo()); // false for 'auto': not known yet
-  const runner = await ModelRunner.create(config, weights, { ...runnerOpts, provider, lazy: planned && decode !== 'onnx' });
+  // The graph's weights are made only if the graph is built; the decoder reads the stored tensors.
+  const runner = await ModelRunner.create(config, () => graphWeightsFromStored(tensors), { ...runnerOpts, provider, lazy: planned && decode !== 'onnx' });
   const native = decode ? decode === 'native' : useNativeDecode(config, runner.provider, kernelInfo());
   if (native && config.arch !== 'memoryformer') {
     await runner.dispose();
     throw new Error(`native decoding needs a MemoryFormer; ${dir} holds a ${config.arch} model`);
   }
-  return { runner, decoder: native ? await NativeDecoder.create(config, weights) : undefined };
+  return { runner, decoder: native ? await NativeDecoder.create(config, tensors) : undefined };
 }

@@ -42,26 +42,32 @@ export class ModelRunner {
 
   private constructor(
     readonly config: ModelConfig,
-    private readonly weights: GraphWeights | null,
+    private readonly weights: (() => GraphWeights) | null,
     private readonly opts: RunnerOptions,
   ) {
     this.cache = new KvCache(config.nLayers, config.dModel, opts.maxContext ?? config.maxSeqLen);
   }
 
-  static async create(config: ModelConfig, weights: GraphWeights, opts: RunnerOptions = {}): Promise<ModelRunner> {
+  /**
+   * `weights` may be a function that makes them: a lazy runner calls it only when it builds its
+   * graph, so the graph's copy of the weights (an int8 model's tables widened to fp16) is never made
+   * when the native decoder computes every position.
+   */
+  static async create(config: ModelConfig, weights: GraphWeights | (() => GraphWeights), opts: RunnerOptions = {}): Promise<ModelRunner> {
+    const make = typeof weights === 'function' ? weights : () => weights;
     if (opts.lazy) {
       if (!opts.provider || opts.provider === 'auto') throw new Error('a lazy runner needs a concrete provider (cpu, webgpu or cuda)');
-      return new ModelRunner(config, weights, opts);
+      return new ModelRunner(config, make, opts);
     }
     const r = new ModelRunner(config, null, opts);
-    r.session = await createSession(buildModelGraph(config, weights, opts).bytes, opts);
+    r.session = await createSession(buildModelGraph(config, make(), opts).bytes, opts);
     return r;
   }
 
   /** The session, built on first use for a lazy runner. */
   private async graphSession(): Promise<EngineSession> {
     if (this.session) return this.session;
-    this.opening ??= createSession(buildModelGraph(this.config, this.weights!, this.opts).bytes, this.opts);
+    this.opening ??= createSession(buildModelGraph(this.config, this.weights!(), this.opts).bytes, this.opts);
     this.session = await this.opening;
     return this.session;
   }

@@ -9,13 +9,13 @@
  * be run here (prefill) or by the ONNX graph, and either continues from what the other cached.
  */
 import { dims, type ModelConfig } from '../model/config.js';
-import { concatColumns, getWeight, type GraphTensor, type GraphWeights } from '../model/graph-weights.js';
+import { concatColumns } from '../model/graph-weights.js';
+import { storedToFloat32, type StoredTensor } from '../model/model-dir.js';
 import { Graph } from '../onnx/graph.js';
 import { Ops } from '../onnx/ops.js';
 import { encodeModel } from '../onnx/encode.js';
 import { createMemoryTable, forward as kernelForward, type TableDtype } from '../kernels/memory-layer-kernel.js';
 import { FusedDecoder, type FusedBlock } from '../kernels/fused-decoder.js';
-import { float16ToFloat32 } from '../util/float16.js';
 import type { KvCache } from './kv-cache.js';
 import { rotaryAngles } from './positional-inputs.js';
 import { createSession, type EngineSession, type SessionOptions } from './ort.js';
@@ -23,15 +23,14 @@ import { createSession, type EngineSession, type SessionOptions } from './ort.js
 /** One block's weights as the decoder holds them (the same for both ways of decoding). */
 type BlockTables = FusedBlock;
 
-/** The kernels' name for a model's table dtype (an int8 model's tables are packed again from the
- * values it stores: exact for one table, while Q/K/V side by side share the widest part's scale). */
+/** The kernels' name for a model's table dtype. An int8 model's tables are packed again from the
+ * values it stores, giving the stored bytes back: Q/K/V, held as one table with a scale per row, were
+ * saved under shared row scales (model-dir.ts). A model saved with a scale per table (before that)
+ * has its narrower Q/K/V parts re-quantised to the widest part's scale. */
 export function kernelDtypeOf(d: ModelConfig['tableDtype']): TableDtype {
   return d === 'float16' ? 'fp16' : d === 'int8' ? 'int8' : 'fp32';
 }
 
-function f32(t: GraphTensor): Float32Array {
-  return t.dtype === 'float16' ? float16ToFloat32(t.data as Uint16Array) : (t.data as Float32Array);
-}
 
 
 export interface NativeDecoderOptions {
@@ -72,11 +71,19 @@ export class NativeDecoder {
     this.att = new Float32Array(cfg.dModel);
   }
 
-  static async create(cfg: ModelConfig, weights: GraphWeights, opts: NativeDecoderOptions = {}): Promise<NativeDecoder> {
+  /**
+   * Over a model's stored tensors (int8 tables straight from the file, without the graph's fp16
+   * widening) or the graph's weights; each table is widened to float32 only while it is packed.
+   */
+  static async create(cfg: ModelConfig, weights: ReadonlyMap<string, StoredTensor>, opts: NativeDecoderOptions = {}): Promise<NativeDecoder> {
     if (cfg.arch !== 'memoryformer') throw new Error('NativeDecoder runs MemoryFormer models; dense models run as ONNX graphs');
     const d = cfg.dModel;
     const dm = dims(cfg);
-    const W = (n: string) => f32(getWeight(weights, n));
+    const W = (n: string) => {
+      const t = weights.get(n);
+      if (!t) throw new Error(`missing weight '${n}'`);
+      return storedToFloat32(t);
+    };
     const dtype: TableDtype = opts.tableDtype ?? kernelDtypeOf(cfg.tableDtype);
     const rows = dm.chunks * dm.rowsPerChunk;
     const blocks: BlockTables[] = [];

@@ -90,9 +90,18 @@ export function roundHalfEven(v: number): number {
 
 /** int8 scale of one row: maxabs / 127 in float32, 1 for an all-zero row. */
 export function int8Scale(src: Float32Array, offset: number, count: number): number {
+  return int8ScaleOfMax(maxAbs(src, offset, count));
+}
+
+/** The int8 scale for a row whose largest magnitude is m: m / 127 in float32, 1 when m is 0. */
+export function int8ScaleOfMax(m: number): number {
+  return m > 0 ? Math.fround(m / 127) : 1;
+}
+
+export function maxAbs(src: Float32Array, offset: number, count: number): number {
   let m = 0;
   for (let j = 0; j < count; j++) m = Math.max(m, Math.abs(src[offset + j]!));
-  return m > 0 ? Math.fround(m / 127) : 1;
+  return m;
 }
 
 export function quantiseInt8(v: number, scale: number): number {

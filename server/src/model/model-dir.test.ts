@@ -71,7 +71,7 @@ test('round trip: float32 weights exact, fp16 tables equal to the fp16-rounded v
 
 const MF8: ModelConfig = { ...MF, tableDtype: 'int8' };
 
-test('int8 tables: I8 values and an F32 scale per row on disk; values within half a step of the float32 weights', async () => {
+test('int8 tables: I8 values and an F32 scale per row on disk (shared by each block\'s Q/K/V); values within half a step of the float32 weights', async () => {
   const dir = join(tempDir(), 'model');
   const weights = initWeights(MF8, { seed: 6, randomizeAll: true });
   await saveModel(dir, MF8, weights);
@@ -79,7 +79,9 @@ test('int8 tables: I8 values and an F32 scale per row on disk; values within hal
   const { config, tensors } = await loadModel(dir);
   assert.equal(config.tableDtype, 'int8');
   const wide = toFloat32Weights(tensors);
-  let tables = 0;
+  let tables = 0, narrower = 0;
+  // The tables whose rows share a scale: a block's Q, K and V, read side by side under one hash.
+  const partsOf = (name: string) => (/attn\.[qkv]\.table$/.test(name) ? ['q', 'k', 'v'].map((p) => name.replace(/attn\.[qkv]\./, `attn.${p}.`)) : [name]);
   for (const spec of weightSpecs(MF8)) {
     if (spec.role !== 'table') continue;
     tables++;
@@ -92,9 +94,14 @@ test('int8 tables: I8 values and an F32 scale per row on disk; values within hal
     const orig = weights.get(spec.name)!;
     const got = wide.get(spec.name)!;
     for (let r = 0; r < rows; r++) {
-      // Independent float64 reference: scale = maxabs / 127, every value within half a step.
-      let m = 0;
-      for (let j = 0; j < out; j++) m = Math.max(m, Math.abs(orig[r * out + j]!));
+      // Independent float64 reference: scale = maxabs / 127 over the row of every part, every value within half a step.
+      let m = 0, own = 0;
+      for (const part of partsOf(spec.name)) {
+        const w = weights.get(part)!;
+        for (let j = 0; j < out; j++) m = Math.max(m, Math.abs(w[r * out + j]!));
+      }
+      for (let j = 0; j < out; j++) own = Math.max(own, Math.abs(orig[r * out + j]!));
+      if (own < m) narrower++;
       const scale = (sc.data as Float32Array)[r]!;
       assert.ok(Math.abs(scale - m / 127) <= 1e-7 * scale, `${spec.name} row ${r} scale`);
       for (let j = 0; j < out; j++) {
@@ -104,6 +111,7 @@ test('int8 tables: I8 values and an F32 scale per row on disk; values within hal
     }
   }
   assert.equal(tables, 2 * 5);
+  assert.ok(narrower > 0, 'some Q/K/V rows were quantised with a wider part\'s scale');
   // A file whose int8 table lost its scales is refused with the name of what is missing.
   const broken = [...file.tensors].filter(([n]) => n !== 'blocks.1.ml2.table.scales');
   writeFileSync(join(dir, 'model.safetensors'), Buffer.concat(serializeSafetensors(broken, file.metadata)));

@@ -17,10 +17,10 @@ import { promises as fsp } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { ConfigError, PRESETS, resolveConfig, validateConfig, type ModelConfig } from './config.js';
-import { numel, weightSpecs, type WeightSpec, type Weights } from './weights.js';
+import { numel, sideBySideTables, weightSpecs, type WeightSpec, type Weights } from './weights.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsTensor } from './safetensors.js';
 import { float16ToFloat32, float32ToFloat16 } from '../util/float16.js';
-import { packTableTs, unpackTable } from '../kernels/table-format.js';
+import { int8ScaleOfMax, maxAbs, packTableTs, quantiseInt8, unpackTable } from '../kernels/table-format.js';
 import { cleanStaleTemps, restoreInterruptedDirSwap, writeDirAtomic, writeFileDurable, type CleanupReport } from '../util/atomic-write.js';
 
 export const FORMAT_NAME = 'memoryformer';
@@ -118,7 +118,30 @@ export function toStoredTensors(cfg: ModelConfig, weights: Weights): Map<string,
   if (problems.length) {
     throw new ModelFormatError(`cannot save: the weights do not match the config: ${listProblems(problems)}. Pass the weights built for this config (initWeights / training with the same config)`);
   }
+  if (cfg.tableDtype === 'int8') for (const group of sideBySideTables(cfg)) shareRowScales(group.map((n) => out.get(n)!), group.map((n) => weights.get(n)!));
   return out;
+}
+
+/**
+ * Re-quantises int8 tables that are read side by side (a block's Q, K and V) with one scale per row,
+ * the largest of theirs. The native decoder holds them as one table with one scale per row, so its
+ * int8 values are then exactly the stored ones; with a scale each, the narrower parts were
+ * re-quantised there (up to half a step of the widest part). The narrower parts lose a little
+ * resolution on disk instead (measured: docs/BENCHMARKS.md section 3b).
+ */
+function shareRowScales(stored: StoredTensor[], values: Float32Array[]): void {
+  const [rows, width] = stored[0]!.shape as [number, number];
+  const scales = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    scales[r] = int8ScaleOfMax(Math.max(...values.map((v) => maxAbs(v, r * width, width))));
+  }
+  stored.forEach((t, i) => {
+    const q = t.data as Int8Array, v = values[i]!;
+    for (let r = 0; r < rows; r++) {
+      for (let j = r * width; j < (r + 1) * width; j++) q[j] = quantiseInt8(v[j]!, scales[r]!);
+    }
+    t.scales = scales.slice();
+  });
 }
 
 /** Widens every tensor to float32 (training and the reference compute in float32). float32 data are shared, not copied. */

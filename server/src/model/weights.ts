@@ -32,6 +32,15 @@ export function tableShape(inWidth: number, tau: number, out: number): number[] 
   return [(inWidth / tau) * 2 ** tau, out];
 }
 
+/**
+ * Tables read side by side under one hash: each MemoryFormer block's Q, K and V (one index pass
+ * serves the three; the graph and the native decoder hold them as one [rows, 3d] table).
+ */
+export function sideBySideTables(cfg: ModelConfig): string[][] {
+  if (cfg.arch !== 'memoryformer') return [];
+  return Array.from({ length: cfg.nLayers }, (_, i) => ['q', 'k', 'v'].map((n) => `blocks.${i}.attn.${n}.table`));
+}
+
 export function weightSpecs(cfg: ModelConfig): WeightSpec[] {
   const d = cfg.dModel;
   const dm = dims(cfg);
