@@ -32,7 +32,7 @@ const TABLE_BYTES: Record<ModelConfig['tableDtype'], string> = {
 function precisionSection(t: TablePrecision): string {
   const rows = t.rows.map((x) => `| ${x.tableDtype} | ${x.bitsPerByte.toFixed(4)} | ${pct(x.exactMatch)} | ${pct(x.editSimilarity)} | ${mb(x.fileBytes)} |`);
   return `## Table precision
-The tables were trained in float32 and stored after training; both stored forms, measured side by side
+The tables were trained in float32 and stored after training; the stored forms, measured side by side
 on the same held-out files (${t.how}):
 
 | tables | bits/byte | EM | ES | model.safetensors |
