@@ -49,6 +49,14 @@ export interface Result {
   tableGBs: number;
   machineGBs: number;
   bandwidthFraction: number;
+  /**
+   * Many tokens only: the read bandwidth of a plain sum over a buffer of this table's size, warm as
+   * the table is between calls (so from L3 where the table fits there, else from memory), and the
+   * ratio the kernel would reach reading its distinct rows at that speed with no arithmetic at all:
+   * the floor this machine sets for the ratio.
+   */
+  sameSizeGBs: number | null;
+  floorRatio: number | null;
 }
 
 const TAU = 8;
@@ -160,11 +168,14 @@ export async function benchKernels(opts: BenchOptions = {}): Promise<Result[]> {
         for (const threads of threadList) {
           const kernelUs = timeCalls((i) => forward(xs[i % xs.length]!, N, T, null, 1, y, { threads }), reps, perBatch);
           const dense = await denseTimes(d, N, threads, xs, N === 1 ? Math.max(reps, 40) : reps);
-          const tableGBs = (distinct * out * ESIZE[dtype]) / (kernelUs * 1e3);
+          const readBytes = distinct * out * ESIZE[dtype];
+          const tableGBs = readBytes / (kernelUs * 1e3);
           const machineGBs = machine.get(threads)!;
+          const sameSizeGBs = N > 1 ? measureReadBandwidth(T.data.byteLength, 9, threads)! : null;
           results.push({
             d, N, threads, dtype, layout, kernelUs, denseKernelUs: dense.kernelUs, denseRunUs: dense.runUs,
             ratio: kernelUs / dense.kernelUs, tableGBs, machineGBs, bandwidthFraction: tableGBs / machineGBs,
+            sameSizeGBs, floorRatio: sameSizeGBs ? readBytes / (sameSizeGBs * 1e3) / dense.kernelUs : null,
           });
           log(formatRow(results[results.length - 1]!));
         }
@@ -174,10 +185,11 @@ export async function benchKernels(opts: BenchOptions = {}): Promise<Result[]> {
   return results;
 }
 
-export const HEADER = '   d     N  thr dtype layout   kernel us  dense us (run us)  ratio   table GB/s  of machine';
+export const HEADER = '   d     N  thr dtype layout   kernel us  dense us (run us)  ratio   table GB/s  of machine  same-size sum GB/s  floor ratio';
 
 export function formatRow(r: Result): string {
   return `${String(r.d).padStart(4)} ${String(r.N).padStart(5)} ${String(r.threads).padStart(4)} ${r.dtype.padEnd(5)} ${r.layout.padEnd(6)} ` +
     `${r.kernelUs.toFixed(1).padStart(10)} ${r.denseKernelUs.toFixed(1).padStart(9)} (${r.denseRunUs.toFixed(1).padStart(7)})  ` +
-    `${r.ratio.toFixed(2).padStart(5)}  ${r.tableGBs.toFixed(1).padStart(10)}  ${(100 * r.bandwidthFraction).toFixed(0).padStart(9)}%`;
+    `${r.ratio.toFixed(2).padStart(5)}  ${r.tableGBs.toFixed(1).padStart(10)}  ${(100 * r.bandwidthFraction).toFixed(0).padStart(9)}%` +
+    (r.sameSizeGBs === null ? '' : `  ${r.sameSizeGBs.toFixed(1).padStart(18)}  ${r.floorRatio!.toFixed(2).padStart(11)}`);
 }
