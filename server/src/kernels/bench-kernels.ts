@@ -57,6 +57,14 @@ export interface Result {
    */
   sameSizeGBs: number | null;
   floorRatio: number | null;
+  /**
+   * Many tokens only: the same call's arithmetic with almost no memory traffic: a table with the same
+   * chunks and columns but tau = 1 (2 rows per chunk, so each tile's rows sit in L1), same dtype,
+   * tokens and threads. It does the same number of row reads, conversions and FMAs; its index pass is
+   * 8x smaller. Its time over the dense time is the floor the instructions alone set for the ratio.
+   */
+  arithmeticUs: number | null;
+  arithmeticRatio: number | null;
 }
 
 const TAU = 8;
@@ -162,6 +170,11 @@ export async function benchKernels(opts: BenchOptions = {}): Promise<Result[]> {
       const reps = opts.reps ?? (N === 1 ? 40 : 9);
       const perBatch = N === 1 ? 16 : 1;
       const distinct = distinctRows(xs, N, K);
+      // The arithmetic-only probe: the same K chunks and out columns with tau = 1 (see Result).
+      const arithmetic = {
+        xs: N > 1 ? xs.map((_, i) => fillRandom(new Float32Array(N * K), 2000 + i, 1)) : [],
+        tables: new Map(N > 1 ? dtypes.map((dt) => [dt, createMemoryTable(fillRandom(new Float32Array(2 * K * out), d + 1, 0.05), { K, tau: 1, out }, { dtype: dt, layout })] as const) : []),
+      };
       for (const dtype of dtypes) {
         const T = createMemoryTable(table32, { K, tau: TAU, out }, { dtype, layout });
         const y = new Float32Array(N * out);
@@ -172,10 +185,12 @@ export async function benchKernels(opts: BenchOptions = {}): Promise<Result[]> {
           const tableGBs = readBytes / (kernelUs * 1e3);
           const machineGBs = machine.get(threads)!;
           const sameSizeGBs = N > 1 ? measureReadBandwidth(T.data.byteLength, 9, threads)! : null;
+          const arithmeticUs = N > 1 ? timeCalls((i) => forward(arithmetic.xs[i % arithmetic.xs.length]!, N, arithmetic.tables.get(dtype)!, null, 1, y, { threads }), reps, perBatch) : null;
           results.push({
             d, N, threads, dtype, layout, kernelUs, denseKernelUs: dense.kernelUs, denseRunUs: dense.runUs,
             ratio: kernelUs / dense.kernelUs, tableGBs, machineGBs, bandwidthFraction: tableGBs / machineGBs,
             sameSizeGBs, floorRatio: sameSizeGBs ? readBytes / (sameSizeGBs * 1e3) / dense.kernelUs : null,
+            arithmeticUs, arithmeticRatio: arithmeticUs === null ? null : arithmeticUs / dense.kernelUs,
           });
           log(formatRow(results[results.length - 1]!));
         }
@@ -185,11 +200,12 @@ export async function benchKernels(opts: BenchOptions = {}): Promise<Result[]> {
   return results;
 }
 
-export const HEADER = '   d     N  thr dtype layout   kernel us  dense us (run us)  ratio   table GB/s  of machine  same-size sum GB/s  floor ratio';
+export const HEADER = '   d     N  thr dtype layout   kernel us  dense us (run us)  ratio   table GB/s  of machine  same-size sum GB/s  floor ratio  arithmetic us  its ratio';
 
 export function formatRow(r: Result): string {
   return `${String(r.d).padStart(4)} ${String(r.N).padStart(5)} ${String(r.threads).padStart(4)} ${r.dtype.padEnd(5)} ${r.layout.padEnd(6)} ` +
     `${r.kernelUs.toFixed(1).padStart(10)} ${r.denseKernelUs.toFixed(1).padStart(9)} (${r.denseRunUs.toFixed(1).padStart(7)})  ` +
     `${r.ratio.toFixed(2).padStart(5)}  ${r.tableGBs.toFixed(1).padStart(10)}  ${(100 * r.bandwidthFraction).toFixed(0).padStart(9)}%` +
-    (r.sameSizeGBs === null ? '' : `  ${r.sameSizeGBs.toFixed(1).padStart(18)}  ${r.floorRatio!.toFixed(2).padStart(11)}`);
+    (r.sameSizeGBs === null ? '' : `  ${r.sameSizeGBs.toFixed(1).padStart(18)}  ${r.floorRatio!.toFixed(2).padStart(11)}`) +
+    (r.arithmeticUs === null ? '' : `  ${r.arithmeticUs.toFixed(1).padStart(13)}  ${r.arithmeticRatio!.toFixed(2).padStart(9)}`);
 }
