@@ -9,7 +9,7 @@
  * be run here (prefill) or by the ONNX graph, and either continues from what the other cached.
  */
 import { dims, type ModelConfig } from '../model/config.js';
-import { concatColumns } from '../model/graph-weights.js';
+import { concatColumns, getWeight } from '../model/graph-weights.js';
 import { storedToFloat32, type StoredTensor } from '../model/model-dir.js';
 import { Graph } from '../onnx/graph.js';
 import { Ops } from '../onnx/ops.js';
@@ -79,11 +79,7 @@ export class NativeDecoder {
     if (cfg.arch !== 'memoryformer') throw new Error('NativeDecoder runs MemoryFormer models; dense models run as ONNX graphs');
     const d = cfg.dModel;
     const dm = dims(cfg);
-    const W = (n: string) => {
-      const t = weights.get(n);
-      if (!t) throw new Error(`missing weight '${n}'`);
-      return storedToFloat32(t);
-    };
+    const W = (n: string) => storedToFloat32(getWeight(weights, n));
     const dtype: TableDtype = opts.tableDtype ?? kernelDtypeOf(cfg.tableDtype);
     const rows = dm.chunks * dm.rowsPerChunk;
     const blocks: BlockTables[] = [];

@@ -109,16 +109,19 @@ export function quantiseInt8(v: number, scale: number): number {
   return q > 127 ? 127 : q < -127 ? -127 : q;
 }
 
-/** Converts a float32 row-major table [rows, out] to dtype/layout in TypeScript. */
+/**
+ * Converts a float32 row-major table [rows, out] to dtype/layout in TypeScript. int8 rows take
+ * `rowScales` when given (tables that share scales), else their own maxabs / 127.
+ */
 export function packTableTs(
-  src: Float32Array, rows: number, out: number, dtype: TableDtype, layout: TableLayout,
+  src: Float32Array, rows: number, out: number, dtype: TableDtype, layout: TableLayout, rowScales?: Float32Array,
 ): { data: TableData; scales: Float32Array | null } {
   const len = storedLength(rows, out, layout);
   const data: TableData = dtype === 'fp32' ? new Float32Array(len) : dtype === 'fp16' ? new Uint16Array(len) : new Int8Array(len);
   const scales = dtype === 'int8' ? new Float32Array(rows) : null;
   for (let r = 0; r < rows; r++) {
     const so = r * out;
-    const scale = scales ? (scales[r] = int8Scale(src, so, out)) : 1;
+    const scale = scales ? (scales[r] = rowScales ? rowScales[r]! : int8Scale(src, so, out)) : 1;
     for (let j = 0; j < out; j++) {
       const v = src[so + j]!;
       const o = elementOffset(r, j, rows, out, layout);

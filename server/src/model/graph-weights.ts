@@ -38,7 +38,7 @@ export function graphWeightsFromStored(tensors: ReadonlyMap<string, StoredTensor
   return out;
 }
 
-export function getWeight(w: GraphWeights, name: string): GraphTensor {
+export function getWeight<T = GraphTensor>(w: ReadonlyMap<string, T>, name: string): T {
   const t = w.get(name);
   if (!t) throw new Error(`missing weight '${name}'`);
   return t;

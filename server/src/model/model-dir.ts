@@ -20,7 +20,7 @@ import { ConfigError, PRESETS, resolveConfig, validateConfig, type ModelConfig }
 import { numel, sideBySideTables, weightSpecs, type WeightSpec, type Weights } from './weights.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsTensor } from './safetensors.js';
 import { float16ToFloat32, float32ToFloat16 } from '../util/float16.js';
-import { int8ScaleOfMax, maxAbs, packTableTs, quantiseInt8, unpackTable } from '../kernels/table-format.js';
+import { int8ScaleOfMax, maxAbs, packTableTs, unpackTable } from '../kernels/table-format.js';
 import { cleanStaleTemps, restoreInterruptedDirSwap, writeDirAtomic, writeFileDurable, type CleanupReport } from '../util/atomic-write.js';
 
 export const FORMAT_NAME = 'memoryformer';
@@ -62,14 +62,43 @@ export function storedDtype(spec: WeightSpec, cfg: ModelConfig): StoredDtype {
 const SAFETENSORS_DTYPE = { float32: 'F32', float16: 'F16', int8: 'I8' } as const;
 const TYPED_ARRAY = { float32: Float32Array, float16: Uint16Array, int8: Int8Array } as const;
 
-/** float32 weights -> one stored tensor: fp16 rounds to nearest even; int8 scales each row by maxabs/127. */
-function storeTensor(w: Float32Array, shape: number[], dtype: StoredDtype): StoredTensor {
+/**
+ * float32 weights -> one stored tensor: fp16 rounds to nearest even; int8 quantises each row with
+ * `rowScales` (default: the row's own maxabs / 127).
+ */
+function storeTensor(w: Float32Array, shape: number[], dtype: StoredDtype, rowScales?: Float32Array): StoredTensor {
   if (dtype === 'float16') return { dtype, shape, data: float32ToFloat16(w) };
   if (dtype === 'int8') {
-    const { data, scales } = packTableTs(w, shape[0]!, shape[1]!, 'int8', 'row');
+    const { data, scales } = packTableTs(w, shape[0]!, shape[1]!, 'int8', 'row', rowScales);
     return { dtype, shape, data, scales: scales! };
   }
   return { dtype, shape, data: w };
+}
+
+/** Per row, the int8 scale of the largest magnitude in that row of any of `parts` ([rows, width] each). */
+function int8RowScales(parts: Float32Array[], rows: number, width: number): Float32Array {
+  const scales = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) scales[r] = int8ScaleOfMax(Math.max(...parts.map((v) => maxAbs(v, r * width, width))));
+  return scales;
+}
+
+/**
+ * Row scales shared by int8 tables read side by side (each block's Q, K and V): the largest of
+ * theirs. The native decoder holds them as one table with one scale per row, so its int8 values are
+ * then exactly the stored ones; with a scale each, the narrower parts were re-quantised there (up to
+ * half a step of the widest part). The narrower parts lose a little resolution on disk instead
+ * (measured: docs/BENCHMARKS.md section 3b).
+ */
+function sharedRowScales(cfg: ModelConfig, weights: Weights): Map<string, Float32Array> {
+  const shared = new Map<string, Float32Array>();
+  if (cfg.tableDtype !== 'int8') return shared;
+  const byName = new Map(weightSpecs(cfg).map((s) => [s.name, s.shape]));
+  for (const group of sideBySideTables(cfg)) {
+    const [rows, width] = byName.get(group[0]!)! as [number, number];
+    const scales = int8RowScales(group.map((n) => weights.get(n)!), rows, width);
+    for (const n of group) shared.set(n, scales.slice());
+  }
+  return shared;
 }
 
 /** The float32 values a stored tensor stands for (float32 data are shared, not copied). */
@@ -102,46 +131,20 @@ function listProblems(problems: string[]): string {
 export function toStoredTensors(cfg: ModelConfig, weights: Weights): Map<string, StoredTensor> {
   const specs = weightSpecs(cfg);
   const problems: string[] = [];
-  const out = new Map<string, StoredTensor>();
   for (const spec of specs) {
     const w = weights.get(spec.name);
     const n = numel(spec.shape);
     if (!w) problems.push(`weight '${spec.name}' is missing (expected ${n} values, [${spec.shape.join(', ')}])`);
     else if (!(w instanceof Float32Array)) problems.push(`weight '${spec.name}' must be a Float32Array, got ${(w as object).constructor.name}`);
     else if (w.length !== n) problems.push(`weight '${spec.name}' has ${w.length} values, expected ${n} ([${spec.shape.join(', ')}])`);
-    else {
-      out.set(spec.name, storeTensor(w, [...spec.shape], storedDtype(spec, cfg)));
-    }
   }
   const known = new Set(specs.map((s) => s.name));
   for (const name of weights.keys()) if (!known.has(name)) problems.push(`weight '${name}' is not part of this config's model`);
   if (problems.length) {
     throw new ModelFormatError(`cannot save: the weights do not match the config: ${listProblems(problems)}. Pass the weights built for this config (initWeights / training with the same config)`);
   }
-  if (cfg.tableDtype === 'int8') for (const group of sideBySideTables(cfg)) shareRowScales(group.map((n) => out.get(n)!), group.map((n) => weights.get(n)!));
-  return out;
-}
-
-/**
- * Re-quantises int8 tables that are read side by side (a block's Q, K and V) with one scale per row,
- * the largest of theirs. The native decoder holds them as one table with one scale per row, so its
- * int8 values are then exactly the stored ones; with a scale each, the narrower parts were
- * re-quantised there (up to half a step of the widest part). The narrower parts lose a little
- * resolution on disk instead (measured: docs/BENCHMARKS.md section 3b).
- */
-function shareRowScales(stored: StoredTensor[], values: Float32Array[]): void {
-  const [rows, width] = stored[0]!.shape as [number, number];
-  const scales = new Float32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    scales[r] = int8ScaleOfMax(Math.max(...values.map((v) => maxAbs(v, r * width, width))));
-  }
-  stored.forEach((t, i) => {
-    const q = t.data as Int8Array, v = values[i]!;
-    for (let r = 0; r < rows; r++) {
-      for (let j = r * width; j < (r + 1) * width; j++) q[j] = quantiseInt8(v[j]!, scales[r]!);
-    }
-    t.scales = scales.slice();
-  });
+  const shared = sharedRowScales(cfg, weights);
+  return new Map(specs.map((spec) => [spec.name, storeTensor(weights.get(spec.name)!, [...spec.shape], storedDtype(spec, cfg), shared.get(spec.name))]));
 }
 
 /** Widens every tensor to float32 (training and the reference compute in float32). float32 data are shared, not copied. */
